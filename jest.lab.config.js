@@ -1,0 +1,12 @@
+/**
+ * Real-engine layer: the Pulumi CLI (Automation API) on a real Docker engine.
+ * Needs `scripts/prepare-machine.sh` to have run. Serial: the tests share one Docker engine.
+ */
+module.exports = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["<rootDir>/test/lab/**/*.test.ts"],
+  maxWorkers: 1,
+  testTimeout: 600000,
+};
