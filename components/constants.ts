@@ -1,0 +1,47 @@
+/**
+ * Values that the program, its renderers, its tests and the stand-ins all share. Defined once here so
+ * nothing drifts: a stand-in or a test imports these instead of repeating them.
+ */
+
+/** The Pulumi project name; also the first part of every Docker object name. */
+export const projectName = "vector-ha-lab";
+
+/** Docker label keys carried by every object the lab creates, so a stack's objects can be found. */
+export const labelKeys = {
+  project: "vector-ha-lab.project",
+  stack: "vector-ha-lab.stack",
+  role: "vector-ha-lab.role",
+} as const;
+
+/** Ports inside the aggregator containers: the seed article's, see DESIGN.md "The load balancer". */
+export const aggregatorPorts = {
+  /** Vector's own protocol (gRPC over HTTP/2), the `vector` source. */
+  vector: 19092,
+  /** Prometheus remote write over HTTPS, the `prometheus_remote_write` source. */
+  remoteWrite: 19090,
+  /** Vector's API; `GET /health` is what HAProxy and Docker probe. */
+  api: 8686,
+  /** `prometheus_exporter` sink: what the aggregator received and its own internal metrics. */
+  metricsExporter: 9598,
+} as const;
+
+/** Where files live inside the Vector containers (official image layout: /etc/vector/vector.yaml). */
+export const vectorPaths = {
+  config: "/etc/vector/vector.yaml",
+  caCert: "/etc/vector/tls/ca.pem",
+  nodeCert: "/etc/vector/tls/node.crt",
+  nodeKey: "/etc/vector/tls/node.key",
+  /** Vector's `data_dir`: a Docker volume, so disk buffers survive a container restart. */
+  dataDir: "/var/lib/vector",
+  /** What an aggregator received from agents, one JSON event per line. */
+  receivedLogsDir: "/var/lib/vector/received",
+} as const;
+
+/** Where the official haproxy image reads its configuration. */
+export const haproxyConfigPath = "/usr/local/etc/haproxy/haproxy.cfg";
+
+/** Docker's embedded DNS server, reachable from every container on a user-defined network. */
+export const dockerDnsAddress = "127.0.0.11:53";
+
+/** Disk buffers must be at least about 256 MB in Vector (FACTS.md, "Every sink"). */
+export const minimumDiskBufferBytes = 268435488;

@@ -1,0 +1,137 @@
+/**
+ * The whole lab, as DESIGN.md draws it: one network, a CA, HAProxy, the aggregators behind it and the
+ * agents in front of it. `index.ts` and the Automation API runner both call `buildLab`, so the same
+ * program runs under `pulumi up` and inline; it can be called again for every `up` in one process.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { AgentFleet, agentEventIntervalSecs } from "./agentFleet";
+import { AggregatorPool } from "./aggregatorPool";
+import type { LabConfig } from "./config";
+import { dockerLabels } from "./dockerLabels";
+import { LabImages } from "./images";
+import { LoadBalancer } from "./loadBalancer";
+import { labNaming } from "./naming";
+import { Pki } from "./pki";
+import { agentVectorConfig, renderVectorYaml } from "./vectorConfig";
+
+export interface LabOutputs {
+  networkName: pulumi.Output<string>;
+  balancerEndpoints: {
+    inNetwork: { vector: string; remoteWrite: string };
+    onHost: { vector: string; remoteWrite: string };
+  };
+  statsUrl: string;
+  metricsUrl: string;
+  balancerContainerName: string;
+  aggregatorContainerNames: string[];
+  agentContainerNames: string[];
+  caCertPem: pulumi.Output<string>;
+  /** For an agent run on the host, outside Docker: all secrets. */
+  hostAgentCertPem: pulumi.Output<string>;
+  hostAgentKeyPem: pulumi.Output<string>;
+  hostAgentVectorYaml: pulumi.Output<string>;
+}
+
+/** The name a process on the host dials: the certificates name `localhost` and 127.0.0.1. */
+function hostDialAddress(hostBindAddress: string): string {
+  return hostBindAddress === "0.0.0.0" || hostBindAddress === "127.0.0.1" ? "localhost" : hostBindAddress;
+}
+
+export function buildLab(config: LabConfig): LabOutputs {
+  const naming = labNaming(pulumi.getProject(), pulumi.getStack());
+
+  const network = new docker.Network("network", {
+    name: naming.networkName,
+    labels: dockerLabels(naming.labels("network")),
+  });
+  const pki = new Pki("pki", {
+    caName: `${naming.prefix} CA`,
+    keyAlgorithm: config.keyAlgorithm,
+    validityHours: config.certValidityHours,
+    earlyRenewalHours: config.certEarlyRenewalHours,
+  });
+  const images = new LabImages("images", config);
+
+  const balancer = new LoadBalancer("balancer", {
+    naming,
+    networkName: network.name,
+    image: images.haproxyImageId,
+    hostBindAddress: config.hostBindAddress,
+    vectorPort: config.vectorPort,
+    remoteWritePort: config.remoteWritePort,
+    statsPort: config.statsPort,
+    balance: config.balance,
+    healthCheck: config.healthCheck,
+    maxAggregators: config.maxAggregators,
+  });
+
+  const extraHostIps = ["0.0.0.0", "127.0.0.1"].includes(config.hostBindAddress)
+    ? []
+    : [config.hostBindAddress];
+  const aggregators = new AggregatorPool("aggregators", {
+    count: config.aggregatorCount,
+    naming,
+    networkName: network.name,
+    image: images.vectorImageId,
+    pki,
+    balancerDnsNames: [naming.balancerHostname, naming.balancerContainerName, "localhost"],
+    balancerIpAddresses: ["127.0.0.1", ...extraHostIps],
+    maxConnectionAgeSecs: config.maxConnectionAgeSecs,
+  });
+
+  const agents = new AgentFleet("agents", {
+    count: config.agentCount,
+    naming,
+    networkName: network.name,
+    image: images.vectorImageId,
+    pki,
+    vectorPort: config.vectorPort,
+    remoteWritePort: config.remoteWritePort,
+    balancer: balancer.container,
+  });
+
+  const hostAgent = pki.issueClientCertificate({
+    name: "host-agent",
+    commonName: `${naming.prefix}-host-agent`,
+  });
+  const hostDial = hostDialAddress(config.hostBindAddress);
+  const hostAgentVectorYaml = pulumi
+    .all([pki.caCertPem, hostAgent.certPem, hostAgent.privateKeyPem])
+    .apply(([caFile, crtFile, keyFile]) =>
+      renderVectorYaml(
+        agentVectorConfig({
+          agentName: `${naming.prefix}-host-agent`,
+          balancerHost: hostDial,
+          vectorPort: config.vectorPort,
+          remoteWritePort: config.remoteWritePort,
+          tls: { caFile, crtFile, keyFile },
+          buffer: "memory",
+          eventIntervalSecs: agentEventIntervalSecs,
+        }),
+      ),
+    );
+
+  return {
+    networkName: network.name,
+    balancerEndpoints: {
+      inNetwork: {
+        vector: `${naming.balancerHostname}:${config.vectorPort}`,
+        remoteWrite: `https://${naming.balancerHostname}:${config.remoteWritePort}/`,
+      },
+      onHost: {
+        vector: `${hostDial}:${config.vectorPort}`,
+        remoteWrite: `https://${hostDial}:${config.remoteWritePort}/`,
+      },
+    },
+    statsUrl: `http://${hostDial}:${config.statsPort}/stats`,
+    metricsUrl: `http://${hostDial}:${config.statsPort}/metrics`,
+    balancerContainerName: balancer.containerName,
+    aggregatorContainerNames: aggregators.containerNames,
+    agentContainerNames: agents.containerNames,
+    caCertPem: pki.caCertPem,
+    hostAgentCertPem: pulumi.secret(hostAgent.certPem),
+    hostAgentKeyPem: hostAgent.privateKeyPem,
+    hostAgentVectorYaml: pulumi.secret(hostAgentVectorYaml),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The HAProxy container: TCP/TLS passthrough in front of the aggregators, its rendered haproxy.cfg
+ * uploaded where the official image reads it, its ports published on the configured host address.
+ * Its inputs do not depend on the aggregator count, so scaling never touches it.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { haproxyConfigPath } from "./constants";
+import { dockerLabels } from "./dockerLabels";
+import { renderHaproxyConfig, type HaproxySpec } from "./haproxyConfig";
+import type { LabNaming } from "./naming";
+
+export interface LoadBalancerArgs extends Omit<HaproxySpec, "aggregatorPoolHostname"> {
+  naming: LabNaming;
+  networkName: pulumi.Input<string>;
+  image: pulumi.Input<string>;
+  hostBindAddress: string;
+}
+
+export class LoadBalancer extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+  readonly containerName: string;
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vector-ha-lab:index:LoadBalancer", name, {}, opts);
+    const { naming } = args;
+    const haproxyCfg = renderHaproxyConfig({
+      ...args,
+      aggregatorPoolHostname: naming.aggregatorPoolHostname,
+    });
+    const publish = (port: number): docker.types.input.ContainerPort => ({
+      internal: port,
+      external: port,
+      ip: args.hostBindAddress,
+      protocol: "tcp",
+    });
+    this.containerName = naming.balancerContainerName;
+    this.container = new docker.Container(
+      "haproxy",
+      {
+        name: naming.balancerContainerName,
+        hostname: naming.balancerContainerName,
+        image: args.image,
+        labels: dockerLabels(naming.labels("haproxy")),
+        restart: "unless-stopped",
+        networksAdvanced: [{ name: args.networkName, aliases: [naming.balancerHostname] }],
+        ports: [publish(args.vectorPort), publish(args.remoteWritePort), publish(args.statsPort)],
+        uploads: [{ file: haproxyConfigPath, content: haproxyCfg }],
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ containerName: this.containerName });
+  }
+}

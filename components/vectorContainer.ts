@@ -1,0 +1,60 @@
+/**
+ * One Vector container as the lab runs it: its rendered vector.yaml, its certificate, key and the CA
+ * uploaded where the config names them, and its `data_dir` on a volume of its own. Aggregators and
+ * agents differ only in what they pass here.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { vectorPaths } from "./constants";
+import { dockerLabels } from "./dockerLabels";
+import type { LabNaming, LabRole } from "./naming";
+import type { IssuedCertificate } from "./pki";
+
+export interface VectorContainerArgs {
+  /** Pulumi name of the container; its volume is `<name>-data`. */
+  name: string;
+  /** Docker container name, also its host name. */
+  containerName: string;
+  role: LabRole;
+  naming: LabNaming;
+  image: pulumi.Input<string>;
+  networkName: pulumi.Input<string>;
+  /** Extra network aliases (the aggregators' shared pool alias). */
+  aliases?: string[];
+  vectorYaml: string;
+  identity: IssuedCertificate;
+  caCertPem: pulumi.Input<string>;
+  healthcheck?: docker.types.input.ContainerHealthcheck;
+  parent: pulumi.Resource;
+  dependsOn?: pulumi.Resource[];
+}
+
+export function declareVectorContainer(args: VectorContainerArgs): docker.Container {
+  const labels = args.naming.labels(args.role);
+  const volume = new docker.Volume(
+    `${args.name}-data`,
+    { name: args.naming.dataVolumeName(args.containerName), labels: dockerLabels(labels) },
+    { parent: args.parent },
+  );
+  return new docker.Container(
+    args.name,
+    {
+      name: args.containerName,
+      hostname: args.containerName,
+      image: args.image,
+      labels: dockerLabels(labels),
+      restart: "unless-stopped",
+      networksAdvanced: [{ name: args.networkName, aliases: args.aliases ?? [] }],
+      volumes: [{ volumeName: volume.name, containerPath: vectorPaths.dataDir }],
+      uploads: [
+        { file: vectorPaths.config, content: args.vectorYaml },
+        { file: vectorPaths.caCert, content: args.caCertPem },
+        { file: vectorPaths.nodeCert, content: args.identity.certPem },
+        // A secret input: the provider keeps it encrypted in state.
+        { file: vectorPaths.nodeKey, content: args.identity.privateKeyPem },
+      ],
+      healthcheck: args.healthcheck,
+    },
+    { parent: args.parent, dependsOn: args.dependsOn, replaceOnChanges: ["healthcheck"] },
+  );
+}

@@ -1,0 +1,137 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { LabConfigError, parseLabConfig, settingDefaults, settingNames } from "../../components/config";
+
+/** The problems `parseLabConfig` reports for these raw settings (none: the test fails). */
+function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    parseLabConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(LabConfigError);
+    return (error as LabConfigError).problems;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be refused`);
+}
+
+describe("stack config: good input", () => {
+  it("gives the typed defaults when nothing is set", () => {
+    expect(parseLabConfig({})).toEqual({
+      aggregatorCount: 2,
+      maxAggregators: 16,
+      agentCount: 2,
+      vectorPort: 19093,
+      remoteWritePort: 19094,
+      statsPort: 8404,
+      balance: "roundrobin",
+      healthCheck: "http",
+      keyAlgorithm: "ECDSA",
+      certValidityHours: 8760,
+      certEarlyRenewalHours: 720,
+      hostBindAddress: "127.0.0.1",
+      maxConnectionAgeSecs: 60,
+      haproxyImage: "haproxy:3.4",
+      vectorImage: "timberio/vector:0.57.0-debian",
+      useLocalImages: false,
+    });
+  });
+
+  it("types every value it is given as a string, as `pulumi config` stores them", () => {
+    const config = parseLabConfig({
+      aggregators: "5",
+      maxAggregators: "5",
+      agents: "1",
+      balance: "leastconn",
+      healthCheck: "ssl-hello",
+      keyAlgorithm: "RSA",
+      hostBindAddress: "0.0.0.0",
+      useLocalImages: "true",
+      vectorImage: "vector-ha-lab/vector-standin:0.57.0",
+    });
+    expect(config).toMatchObject({
+      aggregatorCount: 5,
+      maxAggregators: 5,
+      agentCount: 1,
+      balance: "leastconn",
+      healthCheck: "ssl-hello",
+      keyAlgorithm: "RSA",
+      hostBindAddress: "0.0.0.0",
+      useLocalImages: true,
+      vectorImage: "vector-ha-lab/vector-standin:0.57.0",
+    });
+  });
+});
+
+describe("stack config: each bad value gets a message naming the setting, the value and what is allowed", () => {
+  it.each([
+    [{ aggregators: "0" }, 'aggregators: got "0"; allowed: a whole number from 1 to maxAggregators (16)'],
+    [{ agents: "-1" }, 'agents: got "-1"; allowed: a whole number from 1 to 64'],
+    [{ aggregators: "17" }, 'aggregators: got "17"; allowed: a whole number from 1 to maxAggregators (16)'],
+    [
+      { aggregators: "3", maxAggregators: "2" },
+      'aggregators: got "3"; allowed: a whole number from 1 to maxAggregators (2)',
+    ],
+    [{ aggregators: "two" }, 'aggregators: got "two"; allowed: a whole number from 1 to maxAggregators (16)'],
+    [{ agents: "1.5" }, 'agents: got "1.5"; allowed: a whole number from 1 to 64'],
+    [{ balance: "random" }, 'balance: got "random"; allowed: one of roundrobin, leastconn, source'],
+    [{ healthCheck: "tcp" }, 'healthCheck: got "tcp"; allowed: one of http, ssl-hello'],
+    [{ keyAlgorithm: "DSA" }, 'keyAlgorithm: got "DSA"; allowed: one of ECDSA, RSA'],
+    [{ statsPort: "70000" }, 'statsPort: got "70000"; allowed: a port number from 1 to 65535'],
+    [{ vectorPort: "0" }, 'vectorPort: got "0"; allowed: a port number from 1 to 65535'],
+    [
+      { remoteWritePort: "19093" },
+      'remoteWritePort: got "19093"; allowed: a port not used by another setting (vectorPort is 19093)',
+    ],
+    [
+      { hostBindAddress: "localhost" },
+      'hostBindAddress: got "localhost"; allowed: an IPv4 address of this host',
+    ],
+    [{ useLocalImages: "yes" }, 'useLocalImages: got "yes"; allowed: true or false'],
+    [
+      { certEarlyRenewalHours: "10", certValidityHours: "10" },
+      'certEarlyRenewalHours: got "10"; allowed: a whole number from 0 to certValidityHours - 1 (9)',
+    ],
+    [{ vectorImage: "Not An Image" }, 'vectorImage: got "Not An Image"; allowed: a Docker image reference'],
+  ])("%j", (raw, message) => {
+    const problems = problemsOf(raw as Record<string, string>);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(message)).toBe(true);
+  });
+
+  it("reports all problems at once, in one error whose message lists each", () => {
+    const raw = { aggregators: "0", balance: "random", statsPort: "19093", keyAlgorithm: "x" };
+    expect(problemsOf(raw)).toHaveLength(4);
+    expect(() => parseLabConfig(raw)).toThrow(
+      /invalid stack config:\n {2}- aggregators: .*\n {2}- statsPort: .*\n {2}- balance: .*\n {2}- keyAlgorithm: /,
+    );
+  });
+});
+
+describe("Pulumi.yaml declares every setting", () => {
+  const project = parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as {
+    config: Record<string, { type: string; default: unknown; description: string }>;
+  };
+
+  it("with the same defaults as the program, a type and a description", () => {
+    expect(Object.keys(project.config).sort()).toEqual([...settingNames].sort());
+    for (const name of settingNames) {
+      const declared = project.config[name];
+      expect(declared.default).toEqual(settingDefaults[name]);
+      expect(declared.type).toBe(
+        typeof settingDefaults[name] === "number" ? "integer" : typeof settingDefaults[name],
+      );
+      expect(declared.description.length).toBeGreaterThan(20);
+    }
+  });
+
+  it("and the dev stack's settings pass validation", () => {
+    const dev = parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const raw = Object.fromEntries(
+      Object.entries(dev.config).map(([key, value]) => [key.replace(/^vector-ha-lab:/, ""), String(value)]),
+    );
+    expect(Object.keys(raw).every((key) => (settingNames as string[]).includes(key))).toBe(true);
+    expect(() => parseLabConfig(raw)).not.toThrow();
+  });
+});

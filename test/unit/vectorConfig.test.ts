@@ -1,0 +1,174 @@
+import { parse } from "yaml";
+import { aggregatorPorts, minimumDiskBufferBytes, vectorPaths } from "../../components/constants";
+import {
+  agentVectorConfig,
+  aggregatorVectorConfig,
+  componentIds,
+  containerTlsFiles,
+  receivedLogsPath,
+  renderVectorYaml,
+  type AgentVectorSpec,
+  type VectorConfig,
+} from "../../components/vectorConfig";
+import { vectorConfigProblems, vectorReference } from "../support/vectorReference";
+
+const agentSpec: AgentVectorSpec = {
+  agentName: "vector-ha-lab-dev-agent-0",
+  balancerHost: "vector-ha-lab-dev-balancer",
+  vectorPort: 19093,
+  remoteWritePort: 19094,
+  tls: containerTlsFiles,
+  buffer: "disk",
+  eventIntervalSecs: 1,
+};
+
+/** What Vector would read: the YAML text parsed back. */
+const asVectorReadsIt = (config: VectorConfig): Record<string, unknown> => parse(renderVectorYaml(config));
+
+describe("rendered Vector configs conform to Vector 0.57's reference", () => {
+  it("uses the reference of the Vector version the lab pins", () => {
+    expect(vectorReference.vector_version).toBe("0.57.0");
+  });
+
+  const configs: Record<string, VectorConfig> = {
+    aggregator: aggregatorVectorConfig({
+      nodeName: "vector-ha-lab-dev-aggregator-0",
+      maxConnectionAgeSecs: 60,
+    }),
+    "agent with a disk buffer": agentVectorConfig(agentSpec),
+    "host agent with a memory buffer and inline PEM": agentVectorConfig({
+      ...agentSpec,
+      balancerHost: "localhost",
+      buffer: "memory",
+      tls: { caFile: "-----BEGIN CERTIFICATE-----\n...", crtFile: "pem", keyFile: "pem" },
+    }),
+  };
+  it.each(Object.entries(configs))("%s", (_, config) => {
+    expect(vectorConfigProblems(asVectorReadsIt(config))).toEqual([]);
+  });
+});
+
+describe("the validator rejects what Vector would reject", () => {
+  const aggregator = (): Record<string, unknown> =>
+    asVectorReadsIt(aggregatorVectorConfig({ nodeName: "a", maxConnectionAgeSecs: 60 }));
+
+  it("an unknown option", () => {
+    const config = aggregator() as { sources: Record<string, Record<string, unknown>> };
+    config.sources[componentIds.fromAgents].max_connections = 10;
+    expect(vectorConfigProblems(config)).toEqual([
+      `sources.${componentIds.fromAgents}.max_connections: unknown option`,
+    ]);
+  });
+
+  it("a wrong type and an enum value outside its set", () => {
+    const config = asVectorReadsIt(agentVectorConfig(agentSpec)) as {
+      sinks: Record<string, Record<string, unknown>>;
+    };
+    (config.sinks[componentIds.toBalancer].tls as Record<string, unknown>).verify_certificate = "yes";
+    (config.sinks[componentIds.toBalancer].buffer as Record<string, unknown>).when_full = "wait";
+    expect(vectorConfigProblems(config)).toEqual([
+      `sinks.${componentIds.toBalancer}.tls.verify_certificate: "yes" is not a bool`,
+      `sinks.${componentIds.toBalancer}.buffer.when_full: "wait" is not a enum (block, drop_newest)`,
+    ]);
+  });
+
+  it("a missing required option, and one that applies only under another value", () => {
+    const config = asVectorReadsIt(agentVectorConfig(agentSpec)) as {
+      sources: Record<string, Record<string, unknown>>;
+    };
+    delete config.sources[componentIds.demoLogs].format;
+    expect(vectorConfigProblems(config)).toEqual([
+      `sources.${componentIds.demoLogs}.lines: only applies when format = "shuffle"`,
+      `sources.${componentIds.demoLogs}.sequence: only applies when format = "shuffle"`,
+      `sources.${componentIds.demoLogs}.format: required option missing`,
+    ]);
+  });
+
+  it("an unknown component type and a sink fed by nothing", () => {
+    const config = aggregator() as { sinks: Record<string, Record<string, unknown>> };
+    config.sinks.extra = { type: "elasticsearch", inputs: ["x"] };
+    config.sinks[componentIds.receivedLogs].inputs = ["nowhere"];
+    expect(vectorConfigProblems(config)).toEqual([
+      `sinks.${componentIds.receivedLogs}.inputs: no source named nowhere`,
+      'sinks.extra.type: "elasticsearch" is not a known sink type',
+    ]);
+  });
+});
+
+describe("aggregator config", () => {
+  const config = aggregatorVectorConfig({
+    nodeName: "vector-ha-lab-dev-aggregator-1",
+    maxConnectionAgeSecs: 45,
+  });
+  const fromAgents = config.sources[componentIds.fromAgents];
+  const remoteWrite = config.sources[componentIds.remoteWrite];
+
+  it("listens where HAProxy's backends send traffic, with mutual TLS on both sources", () => {
+    expect(fromAgents.address).toBe(`0.0.0.0:${aggregatorPorts.vector}`);
+    expect(remoteWrite.address).toBe(`0.0.0.0:${aggregatorPorts.remoteWrite}`);
+    for (const source of [fromAgents, remoteWrite]) {
+      expect(source.tls).toEqual({
+        enabled: true,
+        ca_file: vectorPaths.caCert,
+        crt_file: vectorPaths.nodeCert,
+        key_file: vectorPaths.nodeKey,
+        verify_certificate: true,
+      });
+    }
+  });
+
+  it("recycles agent connections after the configured age, so scale-out spreads load", () => {
+    expect(fromAgents.keepalive).toEqual({ max_connection_age_secs: 45 });
+  });
+
+  it("serves its API on every interface, for HAProxy's and Docker's /health checks", () => {
+    expect(config.api).toEqual({ enabled: true, address: `0.0.0.0:${aggregatorPorts.api}` });
+  });
+
+  it("writes what agents send to a file named after the node", () => {
+    const file = config.sinks[componentIds.receivedLogs];
+    expect(file.inputs).toEqual([componentIds.fromAgents]);
+    expect(file.path).toBe(receivedLogsPath("vector-ha-lab-dev-aggregator-1"));
+    expect(file.path).toContain("vector-ha-lab-dev-aggregator-1");
+  });
+});
+
+describe("agent config", () => {
+  const config = agentVectorConfig(agentSpec);
+  const toBalancer = config.sinks[componentIds.toBalancer];
+  const metrics = config.sinks[componentIds.metricsToBalancer];
+
+  it("sends logs and metrics to the balancer only, never to an aggregator directly", () => {
+    expect(toBalancer.routing).toEqual({ endpoints: ["vector-ha-lab-dev-balancer:19093"] });
+    expect(toBalancer.address).toBeUndefined();
+    expect(metrics.endpoint).toBe("https://vector-ha-lab-dev-balancer:19094/");
+  });
+
+  it("verifies the aggregator's certificate and the name it dialled, and presents its own", () => {
+    for (const sink of [toBalancer, metrics]) {
+      expect(sink.tls).toMatchObject({
+        verify_certificate: true,
+        verify_hostname: true,
+        key_file: vectorPaths.nodeKey,
+      });
+    }
+  });
+
+  it("buffers on disk with acknowledgements, so nothing is lost while an aggregator is down", () => {
+    for (const sink of [toBalancer, metrics]) {
+      expect(sink.buffer).toEqual({ type: "disk", max_size: minimumDiskBufferBytes, when_full: "block" });
+      expect(sink.acknowledgements).toEqual({ enabled: true });
+    }
+    expect(config.data_dir).toBe(vectorPaths.dataDir);
+  });
+
+  it("produces sequence-numbered events that carry the agent's name", () => {
+    const demo = config.sources[componentIds.demoLogs];
+    expect(demo).toMatchObject({ type: "demo_logs", format: "shuffle", sequence: true });
+    expect((demo.lines as string[]).every((line) => line.includes(agentSpec.agentName))).toBe(true);
+  });
+
+  it("survives the round trip through YAML unchanged", () => {
+    expect(parse(renderVectorYaml(config))).toEqual(config);
+  });
+});
