@@ -1,0 +1,92 @@
+/**
+ * What `npm run lab -- status` shows: the lab's containers as Docker sees them, and each backend
+ * server as HAProxy sees it, matched to its aggregator by address.
+ */
+import { execFileSync } from "child_process";
+import { labelKeys } from "../components/constants";
+import { parseBackendServers, type BackendServerStats } from "./haproxyStats";
+
+export interface LabContainer {
+  name: string;
+  role: string;
+  state: string;
+  /** healthy, unhealthy, starting, or "-" for a container without a health check. */
+  health: string;
+  /** IPv4 address on each network the container is on. */
+  addresses: string[];
+}
+
+/** The stack's containers (by label), from `docker inspect`. */
+export function labContainers(project: string, stack: string): LabContainer[] {
+  const ids = execFileSync(
+    "docker",
+    [
+      "ps",
+      "-aq",
+      "--filter",
+      `label=${labelKeys.project}=${project}`,
+      "--filter",
+      `label=${labelKeys.stack}=${stack}`,
+    ],
+    { encoding: "utf8" },
+  )
+    .split("\n")
+    .filter(Boolean);
+  if (ids.length === 0) return [];
+  const inspected = JSON.parse(execFileSync("docker", ["inspect", ...ids], { encoding: "utf8" })) as {
+    Name: string;
+    Config: { Labels: Record<string, string> };
+    State: { Status: string; Health?: { Status: string } };
+    NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+  }[];
+  return inspected
+    .map((c) => ({
+      name: c.Name.replace(/^\//, ""),
+      role: c.Config.Labels[labelKeys.role] ?? "?",
+      state: c.State.Status,
+      health: c.State.Health?.Status ?? "-",
+      addresses: Object.values(c.NetworkSettings.Networks).map((n) => n.IPAddress),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}
+
+/** HAProxy's server rows, from the stats endpoint (`<statsUrl>;csv`). */
+export async function balancerServers(statsUrl: string): Promise<BackendServerStats[]> {
+  const response = await fetch(`${statsUrl};csv`, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`${statsUrl};csv answered HTTP ${response.status}`);
+  return parseBackendServers(await response.text());
+}
+
+/** Fixed-width text table. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function formatStatus(containers: LabContainer[], servers: BackendServerStats[] | Error): string {
+  const containerTable = table(
+    ["CONTAINER", "ROLE", "STATE", "HEALTH"],
+    containers.map((c) => [c.name, c.role, c.state, c.health]),
+  );
+  if (servers instanceof Error) return `${containerTable}\n\nHAProxy stats unavailable: ${servers.message}`;
+  const byAddress = new Map(containers.flatMap((c) => c.addresses.map((a) => [a, c.name] as const)));
+  const serverTable = table(
+    ["BACKEND", "SLOT", "AGGREGATOR", "STATUS", "SESSIONS NOW", "SESSIONS TOTAL", "BYTES IN", "BYTES OUT"],
+    servers.map((s) => [
+      s.backend,
+      s.server,
+      byAddress.get(s.address.split(":")[0]) ?? s.address,
+      s.status,
+      String(s.currentSessions),
+      String(s.totalSessions),
+      String(s.bytesIn),
+      String(s.bytesOut),
+    ]),
+  );
+  return `${containerTable}\n\nHAProxy's view of the aggregators:\n${serverTable}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * Drives a Pulumi program through the Automation API as an *inline* program, on a local file
+ * backend with a passphrase. This is how the lab runs on machines without the internet, where no
+ * Node language host exists: the SDK serves the language runtime in this process, so the program
+ * function is called anew on every `up`/`preview` (DESIGN.md, "Running it").
+ * https://www.pulumi.com/docs/iac/packages-and-automation/automation-api/
+ *
+ * It uses what `scripts/prepare-machine.sh` prepared: the CLI linked at `.lab/cli/bin/pulumi` and
+ * the lab's own Pulumi home `.lab/pulumi-home` with the stand-in plugins, never `~/.pulumi`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import {
+  ConfigMap,
+  LocalWorkspace,
+  LocalWorkspaceOptions,
+  PulumiCommand,
+  Stack,
+} from "@pulumi/pulumi/automation";
+
+export interface LabStackOptions {
+  /** Stack name, e.g. "dev". */
+  stackName: string;
+  /** Project name; default "vector-ha-lab". */
+  projectName?: string;
+  /** Folder of the file backend (created if missing); the state lives in `<backendDir>/.pulumi/`. */
+  backendDir: string;
+  /** Stack config, exactly this set; keys without ":" get the "<project>:" prefix. */
+  config?: Record<string, string>;
+  /** The program; called anew on every up/preview. */
+  program: () => Promise<Record<string, unknown> | void>;
+  /** Pulumi home for plugins; default the lab's own (.lab/pulumi-home, with the stand-ins). */
+  pulumiHome?: string;
+}
+
+const defaultProjectName = "vector-ha-lab";
+
+/**
+ * Used when the user sets no passphrase of their own. It protects nothing: it only lets the lab's
+ * throwaway stacks use the passphrase secrets provider without a prompt.
+ */
+const labOnlyPassphrase = "vector-ha-lab: lab-only passphrase, not a secret";
+
+/** The repository root: the first folder above this module holding scripts/prepare-machine.sh. */
+function repoRoot(): string {
+  // Run from scripts/ (ts-node, ts-jest) or from .lab/build/scripts/ (compiled).
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "scripts", "prepare-machine.sh"))) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new Error(`runner: no repository root above ${__dirname}`);
+    }
+  }
+}
+
+/** The Pulumi home that belongs to the lab, so a user's own plugins are never touched. */
+export function labPulumiHome(): string {
+  return path.join(repoRoot(), ".lab", "pulumi-home");
+}
+
+/** Environment for every Pulumi CLI call the runner makes. */
+export function labEnvironment(pulumiHome: string = labPulumiHome()): Record<string, string> {
+  const env: Record<string, string> = {
+    PULUMI_HOME: pulumiHome,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+  };
+  if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+    env.PULUMI_CONFIG_PASSPHRASE = process.env.PULUMI_CONFIG_PASSPHRASE;
+  } else if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined) {
+    env.PULUMI_CONFIG_PASSPHRASE_FILE = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  } else {
+    env.PULUMI_CONFIG_PASSPHRASE = labOnlyPassphrase;
+  }
+  return env;
+}
+
+/**
+ * The CLI prepare-machine.sh chose (linked as .lab/cli/bin/pulumi: it checked that the CLI is at
+ * least as new as the installed @pulumi/pulumi), else `pulumi` on PATH. PulumiCommand.get checks
+ * the SDK's own minimum CLI version either way.
+ */
+async function labPulumiCommand(): Promise<PulumiCommand> {
+  const root = path.join(repoRoot(), ".lab", "cli");
+  const hasLabCli = fs.existsSync(path.join(root, "bin", "pulumi"));
+  try {
+    return await PulumiCommand.get(hasLabCli ? { root } : undefined);
+  } catch (err) {
+    const tried = hasLabCli ? path.join(root, "bin", "pulumi") : "pulumi on PATH";
+    const cause = err instanceof Error ? err.message : String(err);
+    throw new Error(`runner: no usable Pulumi CLI (${tried}); run scripts/prepare-machine.sh. ${cause}`);
+  }
+}
+
+/**
+ * Workspace options shared by open and remove. The work dir (Pulumi.yaml and Pulumi.<stack>.yaml,
+ * which holds the passphrase provider's salt) is kept next to the state, so a later process finds it.
+ */
+async function workspaceOptions(
+  opts: Pick<LabStackOptions, "projectName" | "backendDir" | "pulumiHome">,
+): Promise<LocalWorkspaceOptions> {
+  const pulumiHome = opts.pulumiHome ?? labPulumiHome();
+  const projectName = opts.projectName ?? defaultProjectName;
+  const backendDir = path.resolve(opts.backendDir);
+  const workDir = path.join(backendDir, "workspaces", projectName);
+  fs.mkdirSync(workDir, { recursive: true });
+  const backendUrl = `file://${backendDir}`;
+  return {
+    workDir,
+    pulumiHome,
+    pulumiCommand: await labPulumiCommand(),
+    // PULUMI_BACKEND_URL would override the project's backend: pin it to this one.
+    envVars: { ...labEnvironment(pulumiHome), PULUMI_BACKEND_URL: backendUrl },
+    projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backendUrl } },
+  };
+}
+
+/** Creates or selects the stack and sets its config to exactly `opts.config`. */
+export async function openLabStack(opts: LabStackOptions): Promise<Stack> {
+  const projectName = opts.projectName ?? defaultProjectName;
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stackName, projectName, program: opts.program },
+    await workspaceOptions(opts),
+  );
+  const wanted: ConfigMap = {};
+  for (const [key, value] of Object.entries(opts.config ?? {})) {
+    wanted[key.includes(":") ? key : `${projectName}:${key}`] = { value };
+  }
+  const stale = Object.keys(await stack.getAllConfig()).filter((key) => !(key in wanted));
+  if (stale.length > 0) await stack.removeAllConfig(stale);
+  if (Object.keys(wanted).length > 0) await stack.setAllConfig(wanted);
+  return stack;
+}
+
+/** Removes the stack and its config (`pulumi stack rm --force`); nothing to do if it is absent. */
+export async function removeLabStack(
+  opts: Pick<LabStackOptions, "stackName" | "projectName" | "backendDir" | "pulumiHome">,
+): Promise<void> {
+  const workspace = await LocalWorkspace.create(await workspaceOptions(opts));
+  const stacks = await workspace.listStacks();
+  if (stacks.some((stack) => stack.name === opts.stackName)) {
+    await workspace.removeStack(opts.stackName, { force: true });
+  }
+}
