@@ -65,6 +65,8 @@ export function renderHaproxyConfig(spec: HaproxySpec): string {
     "global",
     "    log stdout format raw local0 info",
     "    maxconn 4096",
+    "    # Agents hold connections open: without this, stopping the container waits out Docker's 10 s.",
+    "    hard-stop-after 3s",
     "",
     "# Docker's embedded DNS: aggregators added or removed by scaling appear here within seconds.",
     "resolvers docker",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares this machine to run the lab for real without the internet (DESIGN.md, "Running it"):
-# Debian packages, a Docker engine, a Pulumi CLI at the npm SDK's version, and the stand-in docker
-# and tls plugins in the lab's own Pulumi home. Idempotent: a second run only checks, in seconds.
+# Debian packages, a Docker engine, a Pulumi CLI at the npm SDK's version, the stand-in docker
+# and tls plugins in the lab's own Pulumi home, and the local images (scripts/build-images.sh).
+# Idempotent: a second run only checks, in seconds.
 # Prints one line per thing it used, installed or built, and where it came from; lines of things
 # this run changed start with "+".
 # Writes .lab/env.sh (source it for PULUMI_HOME and PATH) and .lab/cli/bin/pulumi (the CLI chosen).
@@ -26,7 +27,7 @@ die() {
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 ensure_debian_packages() {
-  local wanted=(docker.io haproxy openssl debootstrap) missing=() pkg
+  local wanted=(docker.io haproxy openssl debootstrap busybox-static) missing=() pkg
   for pkg in "${wanted[@]}"; do
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
       say "apt: $pkg $(dpkg-query -W -f='${Version}' "$pkg") already installed"
@@ -217,6 +218,16 @@ export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true"
   fi
 }
 
+# Local images for stand-ins mode; the same rule as scripts/labMode.ts decides the mode (a full
+# Pulumi installation, i.e. its Node language host on PATH, means real mode and official images).
+ensure_local_images() {
+  if [ "${LAB_MODE:-}" = real ] || { [ -z "${LAB_MODE:-}" ] && command -v pulumi-language-nodejs >/dev/null; }; then
+    say "images: real mode, the official images are pulled by the engine"
+    return
+  fi
+  bash "$repo/scripts/build-images.sh" | sed 's/^/prepare-machine: /'
+}
+
 main() {
   local arg
   for arg in "$@"; do
@@ -225,7 +236,7 @@ main() {
         sed -n '2,6p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
-      *) die "unknown argument '$arg' (images are built elsewhere, not by this script)" ;;
+      *) die "unknown argument '$arg'" ;;
     esac
   done
   mkdir -p "$lab" "$PULUMI_HOME"
@@ -235,6 +246,7 @@ main() {
   ensure_pulumi_cli
   ensure_standin_plugin docker
   ensure_standin_plugin tls
+  ensure_local_images
   write_env_file
   say "done in $SECONDS s"
 }
