@@ -54,7 +54,8 @@ export function renderHaproxyConfig(spec: HaproxySpec): string {
     `    balance ${spec.balance}`,
     ...healthCheckLines(spec.healthCheck),
     `    timeout check ${timeoutMs}ms`,
-    `    default-server inter ${intervalMs}ms fall ${fall} rise ${rise}`,
+    // A server marked DOWN has its sessions cut, so agents pinned to it reconnect to a live one.
+    `    default-server inter ${intervalMs}ms fall ${fall} rise ${rise} on-marked-down shutdown-sessions`,
     `    server-template ${serverSlotPrefix} 1-${spec.maxAggregators} ${spec.aggregatorPoolHostname}:${aggregatorPort}` +
       ` ${healthCheckServerOptions(spec.healthCheck)} resolvers docker resolve-prefer ipv4 init-addr none`,
     "",

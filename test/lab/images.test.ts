@@ -4,7 +4,7 @@
  * configuration at the official image's path and stops promptly, the base has node and bash.
  * Needs a running Docker engine (scripts/prepare-machine.sh); a cold first run takes a few minutes.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -13,9 +13,8 @@ import * as path from "path";
 import { balanceAlgorithms, healthCheckKinds } from "../../components/config";
 import { haproxyConfigPath } from "../../components/constants";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
+import { docker, runScript } from "../support/host";
 
-const repo = path.resolve(__dirname, "../..");
-const script = path.join(repo, "scripts", "build-images.sh");
 
 const images = {
   base: "vector-ha-lab/debian-base:bookworm",
@@ -46,20 +45,7 @@ const statsConfig = [
   "",
 ].join("\n");
 
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
 
-/** Runs the script, returning its output lines and wall time in seconds. */
-function buildImages(): { lines: string[]; seconds: number } {
-  const started = Date.now();
-  const stdout = execFileSync("bash", [script], {
-    cwd: repo,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return { lines: stdout.trim().split("\n"), seconds: (Date.now() - started) / 1000 };
-}
 
 /** A directory holding `haproxy.cfg`, readable by the image's unprivileged `haproxy` user. */
 function configDir(config: string): string {
@@ -117,12 +103,12 @@ async function waitForGet(url: string, withinMs: number): Promise<{ status: numb
 }
 
 describe("build-images.sh", () => {
-  let first: ReturnType<typeof buildImages>;
-  let second: ReturnType<typeof buildImages>;
+  let first: ReturnType<typeof runScript>;
+  let second: ReturnType<typeof runScript>;
 
   beforeAll(() => {
-    first = buildImages();
-    second = buildImages();
+    first = runScript("scripts/build-images.sh");
+    second = runScript("scripts/build-images.sh");
     process.stdout.write(
       `build-images: first run ${first.seconds.toFixed(1)} s, second run ${second.seconds.toFixed(1)} s\n` +
         `${first.lines.join("\n")}\n`,

@@ -6,22 +6,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runScript } from "../support/host";
 
 const repo = path.resolve(__dirname, "../..");
-const script = path.join(repo, "scripts", "prepare-machine.sh");
 const pulumiHome = path.join(repo, ".lab", "pulumi-home");
 const labCli = path.join(repo, ".lab", "cli", "bin", "pulumi");
 
-/** Runs the script, returning its output lines and wall time in seconds. */
-function prepareMachine(): { lines: string[]; seconds: number } {
-  const started = Date.now();
-  const stdout = execFileSync("bash", [script], {
-    cwd: repo,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return { lines: stdout.trim().split("\n"), seconds: (Date.now() - started) / 1000 };
-}
 
 /** The installed package.json of an npm package. */
 function installedPackage(name: string): { version: string; pulumi?: { version: string } } {
@@ -37,8 +27,8 @@ const standins = ["docker", "tls"].filter((name) =>
 );
 
 describe("prepare-machine.sh", () => {
-  let first: ReturnType<typeof prepareMachine>;
-  let second: ReturnType<typeof prepareMachine>;
+  let first: ReturnType<typeof runScript>;
+  let second: ReturnType<typeof runScript>;
 
   /** The user's own Pulumi plugins, which the script must never touch. */
   const userPlugins = path.join(os.homedir(), ".pulumi", "plugins");
@@ -47,8 +37,8 @@ describe("prepare-machine.sh", () => {
 
   beforeAll(() => {
     userPluginsBefore = listUserPlugins();
-    first = prepareMachine();
-    second = prepareMachine();
+    first = runScript("scripts/prepare-machine.sh");
+    second = runScript("scripts/prepare-machine.sh");
   });
 
   it("reports every piece it uses, one line each", () => {

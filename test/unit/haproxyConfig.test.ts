@@ -112,6 +112,14 @@ describe("haproxy.cfg behaviour", () => {
     );
   });
 
+  it("cuts the sessions of a server marked DOWN, so pinned agents move to a live aggregator", () => {
+    const config = renderHaproxyConfig(defaults);
+    for (const name of Object.values(backendNames)) {
+      const defaultServer = section(config, `backend ${name}`).find((l) => l.startsWith("default-server"));
+      expect(defaultServer).toMatch(/ on-marked-down shutdown-sessions/);
+    }
+  });
+
   it("checks the TLS hello on the data port with healthCheck=ssl-hello", () => {
     const backend = section(
       renderHaproxyConfig({ ...defaults, healthCheck: "ssl-hello" }),

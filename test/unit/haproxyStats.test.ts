@@ -5,17 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
 import { parseBackendServers } from "../../scripts/haproxyStats";
+import { freePort } from "../support/host";
 
-/** A free TCP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV", () => {
   let haproxy: ChildProcess;

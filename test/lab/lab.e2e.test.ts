@@ -1,0 +1,532 @@
+/**
+ * The whole lab for real: the Pulumi engine (Automation API, file backend in a temporary folder, a
+ * fresh stack) on a real Docker engine with real HAProxy, certificates and TLS. Here the docker/tls
+ * plugins and the Vector image are the named stand-ins; with LAB_MODE=real the same test runs the real
+ * plugins and official images. Steps run in order and share one lab; a failed step still tears it down.
+ */
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as tls from "tls";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { readLabConfig } from "../../components/config";
+import { labelKeys, projectName } from "../../components/constants";
+import { backendNames, healthCheckTiming, maxDownDetectionMs } from "../../components/haproxyConfig";
+import { buildLab } from "../../components/lab";
+import { labNaming } from "../../components/naming";
+import { receivedLogsPath } from "../../components/vectorConfig";
+import { parseBackendServers, type BackendServerStats } from "../../scripts/haproxyStats";
+import { detectLabMode } from "../../scripts/labMode";
+import { labPulumiHome, openLabStack, removeLabStack } from "../../scripts/runner";
+import { docker, freePort } from "../support/host";
+
+/**
+ * Where the stand-in cannot honour what the real Vector would, in one place. The stand-in speaks JSON
+ * over HTTP/2 between its own agents and aggregators instead of Vector's gRPC, so the protocol itself
+ * is not Vector's here; every assertion below (TLS, routing, health, buffering, no loss) holds for both.
+ */
+const standinLimits = [
+  "agent↔aggregator wire protocol is the stand-in's JSON over HTTP/2, not Vector's gRPC",
+];
+
+/** Added to the health-check bound: stats polling (200 ms) and a loaded 2-core machine. */
+const boundMarginMs = 2000;
+
+const mode = detectLabMode(process.env, labPulumiHome());
+const stackName = `e2e-${crypto.randomBytes(3).toString("hex")}`;
+const naming = labNaming(projectName, stackName);
+const timings: Record<string, number> = {};
+
+/** Docker objects of this stack, found by label. */
+function stackObjects(): Record<string, string[]> {
+  const filter = ["--filter", `label=${labelKeys.stack}=${stackName}`];
+  const list = (...args: string[]): string[] =>
+    docker(...args)
+      .split("\n")
+      .filter(Boolean);
+  return {
+    containers: list("ps", "-aq", ...filter),
+    networks: list("network", "ls", "-q", ...filter),
+    volumes: list("volume", "ls", "-q", ...filter),
+    images: list("images", "-q", ...filter),
+  };
+}
+
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+) {
+  const started = Date.now();
+  let last: unknown;
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return { value, ms: Date.now() - started };
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** Events each agent's sequence numbers, as received by any aggregator (duplicates allowed). */
+const received = new Map<string, Set<number>>();
+/** Which aggregators received something from agents. */
+const receivedBy = new Map<string, number>();
+
+/** Reads one running aggregator's file of received events into `received`. */
+function collectFrom(aggregator: string): number {
+  let text: string;
+  try {
+    text = docker("exec", aggregator, "cat", receivedLogsPath(aggregator));
+  } catch {
+    return 0; // no event yet (file not written) or the container is stopped
+  }
+  let count = 0;
+  for (const line of text.split("\n").filter(Boolean)) {
+    const match = /^(\d+) (\S+) /.exec(String(JSON.parse(line).message));
+    if (!match) continue;
+    const [, sequence, agent] = match;
+    if (!received.has(agent)) received.set(agent, new Set());
+    received.get(agent)?.add(Number(sequence));
+    count++;
+  }
+  receivedBy.set(aggregator, count);
+  return count;
+}
+
+async function balancerServers(statsPort: number): Promise<BackendServerStats[]> {
+  const response = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, {
+    signal: AbortSignal.timeout(3000),
+  });
+  return parseBackendServers(await response.text());
+}
+
+/** Aggregator container name per HAProxy server address, from Docker. */
+function addressesOfAggregators(): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const id of docker(
+    "ps",
+    "-q",
+    "--filter",
+    `label=${labelKeys.stack}=${stackName}`,
+    "--filter",
+    `label=${labelKeys.role}=aggregator`,
+  )
+    .split("\n")
+    .filter(Boolean)) {
+    const [name, ip] = docker(
+      "inspect",
+      "-f",
+      "{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+      id,
+    ).split(" ");
+    map.set(ip, name.replace(/^\//, ""));
+  }
+  return map;
+}
+
+/** Aggregators HAProxy has UP in both backends, by container name. */
+async function upInBothBackends(statsPort: number): Promise<string[]> {
+  const servers = await balancerServers(statsPort);
+  const names = addressesOfAggregators();
+  const upIn = (backend: string) =>
+    new Set(
+      servers
+        .filter((s) => s.backend === backend && s.status === "UP")
+        .map((s) => names.get(s.address.split(":")[0]) ?? s.address),
+    );
+  const vector = upIn(backendNames.vector);
+  const remoteWrite = upIn(backendNames.remoteWrite);
+  return [...vector].filter((name) => remoteWrite.has(name)).sort();
+}
+
+/** HTTP/2's connection preface plus an empty SETTINGS frame; a server's answer starts with its SETTINGS. */
+const http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+const isHttp2Settings = (answer: Buffer) => answer.length >= 9 && answer[3] === 0x04;
+
+/**
+ * One TLS attempt through the balancer: "accepted" when the handshake completes and the aggregator's
+ * server behind it answers (HTTP/2 SETTINGS on the vector port, an HTTP/1.1 status line on the remote
+ * write port); "refused" otherwise.
+ */
+function tlsAttempt(port: number, protocol: "h2" | "http/1.1", options: tls.ConnectionOptions) {
+  return new Promise<"accepted" | "refused">((resolve) => {
+    const socket = tls.connect({
+      host: "127.0.0.1",
+      port,
+      servername: "localhost",
+      ALPNProtocols: [protocol],
+      ...options,
+    });
+    const done = (result: "accepted" | "refused") => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done("refused"), 5000);
+    socket.on("secureConnect", () =>
+      socket.write(protocol === "h2" ? http2Preface : "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+    );
+    socket.on("data", (chunk: Buffer) =>
+      done(
+        (protocol === "h2" ? isHttp2Settings(chunk) : chunk.toString().startsWith("HTTP/1.1 "))
+          ? "accepted"
+          : "refused",
+      ),
+    );
+    socket.on("error", () => done("refused"));
+    socket.on("close", () => done("refused"));
+  });
+}
+
+/** A plaintext client: refused when the balancer's backend closes without an HTTP/2 answer. */
+function plaintextAttempt(port: number): Promise<"accepted" | "refused"> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(http2Preface));
+    let answer = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve("refused");
+    }, 5000);
+    socket.on("data", (chunk: Buffer) => (answer = Buffer.concat([answer, chunk])));
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(isHttp2Settings(answer) ? "accepted" : "refused");
+    });
+    socket.on("error", () => undefined);
+  });
+}
+
+/** A CA the lab does not know, and a client certificate from it (openssl, throwaway). */
+function foreignClientCertificate(dir: string): { cert: string; key: string } {
+  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  run(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-subj",
+    "/CN=foreign CA",
+    "-days",
+    "1",
+  );
+  run(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "client.key",
+    "-out",
+    "client.csr",
+    "-subj",
+    "/CN=intruder",
+  );
+  fs.writeFileSync(path.join(dir, "ext.cnf"), "extendedKeyUsage=clientAuth\n");
+  run(
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "client.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "ext.cnf",
+  );
+  return {
+    cert: fs.readFileSync(path.join(dir, "client.pem"), "utf8"),
+    key: fs.readFileSync(path.join(dir, "client.key"), "utf8"),
+  };
+}
+
+function containerIdentity(name: string): string {
+  return docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name);
+}
+
+/** The highest sequence number received from each agent so far. */
+function latestSequences(): Record<string, number> {
+  return Object.fromEntries([...received].map(([agent, sequences]) => [agent, Math.max(...sequences)]));
+}
+
+/** Per agent, the sequence numbers missing after `from` (exclusive) up to the highest received. */
+function gapsSince(from: Record<string, number>): Record<string, number[]> {
+  const gaps: Record<string, number[]> = {};
+  for (const [agent, start] of Object.entries(from)) {
+    const sequences = received.get(agent) ?? new Set<number>();
+    const missing: number[] = [];
+    for (let n = start + 1; n <= Math.max(...sequences); n++) if (!sequences.has(n)) missing.push(n);
+    gaps[agent] = missing;
+  }
+  return gaps;
+}
+
+describe(`the lab for real (${mode.kind} mode)`, () => {
+  let backendDir: string;
+  let scratch: string;
+  let stack: Stack;
+  let config: Record<string, string>;
+  let statsPort: number;
+  let vectorPort: number;
+  let remoteWritePort: number;
+  let destroyed = false;
+  let outputs: Record<string, { value: unknown }>;
+  /** Each agent's latest sequence number before the failover steps: loss is counted from there. */
+  let baseline: Record<string, number> = {};
+
+  const aggregator = (index: number) => naming.aggregatorName(index);
+  const agents = [naming.agentName(0), naming.agentName(1)];
+
+  async function up(aggregators: number) {
+    stack = await openLabStack({
+      stackName,
+      backendDir,
+      pulumiHome: mode.pulumiHome,
+      config: { ...config, aggregators: String(aggregators) },
+      program: async () => ({ ...buildLab(readLabConfig()) }),
+    });
+    const started = Date.now();
+    const result = await stack.up({ color: "never" });
+    outputs = result.outputs;
+    return { result, ms: Date.now() - started };
+  }
+
+  beforeAll(async () => {
+    backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-e2e-state-"));
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lab-e2e-"));
+    [vectorPort, remoteWritePort, statsPort] = [await freePort(), await freePort(), await freePort()];
+    config = {
+      agents: "2",
+      maxAggregators: "4",
+      vectorPort: String(vectorPort),
+      remoteWritePort: String(remoteWritePort),
+      statsPort: String(statsPort),
+      // Short, so connections spread over a scaled-out pool within seconds.
+      maxConnectionAgeSecs: "5",
+      ...mode.configOverrides,
+    };
+    console.log(`${mode.announcement}\nStand-in limits: ${standinLimits.join("; ")}`);
+  });
+
+  afterAll(async () => {
+    try {
+      if (!destroyed && stack) await stack.destroy({ color: "never" });
+    } finally {
+      // Last resort, so a failed run leaves nothing behind.
+      const left = stackObjects();
+      if (left.containers.length) docker("rm", "-f", "-v", ...left.containers);
+      if (left.networks.length) docker("network", "rm", ...left.networks);
+      if (left.volumes.length) docker("volume", "rm", "-f", ...left.volumes);
+      await removeLabStack({ stackName, backendDir, pulumiHome: mode.pulumiHome }).catch(() => undefined);
+      fs.rmSync(backendDir, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
+      console.log(`Timings (ms): ${JSON.stringify(timings)}`);
+    }
+  });
+
+  it("1. comes up with 2 aggregators and 2 agents: running, healthy, both UP, events from every agent", async () => {
+    const { result, ms } = await up(2);
+    timings.coldUp = ms;
+    expect(result.summary.result).toBe("succeeded");
+
+    const names = [naming.balancerContainerName, aggregator(0), aggregator(1), ...agents];
+    for (const name of names) expect(docker("inspect", "-f", "{{.State.Status}}", name)).toBe("running");
+    const healthy = await waitFor("aggregators healthy in Docker", 60000, () =>
+      [aggregator(0), aggregator(1)].every(
+        (name) => docker("inspect", "-f", "{{.State.Health.Status}}", name) === "healthy",
+      ),
+    );
+    timings.healthy = healthy.ms;
+
+    const bothUp = await waitFor("both aggregators UP in both backends", 30000, async () => {
+      const up = await upInBothBackends(statsPort);
+      return up.length === 2 ? up : undefined;
+    });
+    expect(bothUp.value).toEqual([aggregator(0), aggregator(1)]);
+
+    await waitFor("events from every agent at both aggregators", 60000, () => {
+      collectFrom(aggregator(0));
+      collectFrom(aggregator(1));
+      return agents.every((agent) => (received.get(agent)?.size ?? 0) > 0) &&
+        (receivedBy.get(aggregator(0)) ?? 0) > 0 &&
+        (receivedBy.get(aggregator(1)) ?? 0) > 0
+        ? true
+        : undefined;
+    });
+  });
+
+  it("1b. refuses, through the balancer, a client with no certificate, one from another CA, and plaintext", async () => {
+    const ca = String(outputs.caCertPem.value);
+    const client = {
+      cert: String(outputs.hostAgentCertPem.value),
+      key: String(outputs.hostAgentKeyPem.value),
+    };
+    // The control: the lab's own client certificate is accepted, so a refusal below is the certificate's doing.
+    expect(await tlsAttempt(vectorPort, "h2", { ca, ...client })).toBe("accepted");
+    expect(await tlsAttempt(remoteWritePort, "http/1.1", { ca, ...client })).toBe("accepted");
+    expect(await tlsAttempt(vectorPort, "h2", { ca })).toBe("refused");
+    expect(await tlsAttempt(remoteWritePort, "http/1.1", { ca })).toBe("refused");
+    const foreign = foreignClientCertificate(scratch);
+    expect(await tlsAttempt(vectorPort, "h2", { ca, ...foreign })).toBe("refused");
+    expect(await tlsAttempt(remoteWritePort, "http/1.1", { ca, ...foreign })).toBe("refused");
+    expect(await plaintextAttempt(vectorPort)).toBe("refused");
+  });
+
+  it("2. scales out to 3 without touching HAProxy, and the new aggregator gets events; back to 2 removes only aggregator-2", async () => {
+    const haproxyBefore = containerIdentity(naming.balancerContainerName);
+    const othersBefore = [aggregator(0), aggregator(1), ...agents].map(containerIdentity);
+
+    const out = await up(3);
+    timings.scaleOut = out.ms;
+    expect(containerIdentity(naming.balancerContainerName)).toBe(haproxyBefore);
+    expect([aggregator(0), aggregator(1), ...agents].map(containerIdentity)).toEqual(othersBefore);
+    expect(out.result.summary.resourceChanges).toMatchObject({ create: 5 });
+    expect(out.result.summary.resourceChanges?.update ?? 0).toBe(0);
+    expect(out.result.summary.resourceChanges?.delete ?? 0).toBe(0);
+
+    const threeUp = await waitFor("3 aggregators UP in both backends", 30000, async () => {
+      const up = await upInBothBackends(statsPort);
+      return up.length === 3 ? up : undefined;
+    });
+    timings.scaleOutDiscovered = threeUp.ms;
+    await waitFor("events at the new aggregator", 60000, () =>
+      collectFrom(aggregator(2)) > 0 ? true : undefined,
+    );
+
+    // Keep what aggregator-2 received before it goes, for the no-loss check.
+    collectFrom(aggregator(0));
+    collectFrom(aggregator(1));
+    collectFrom(aggregator(2));
+    const inward = await up(2);
+    timings.scaleIn = inward.ms;
+    expect(inward.result.summary.resourceChanges).toMatchObject({ delete: 5 });
+    expect(inward.result.summary.resourceChanges?.create ?? 0).toBe(0);
+    expect(() => docker("inspect", aggregator(2))).toThrow();
+    expect(containerIdentity(naming.balancerContainerName)).toBe(haproxyBefore);
+    expect([aggregator(0), aggregator(1), ...agents].map(containerIdentity)).toEqual(othersBefore);
+  });
+
+  it("3. a stopped aggregator leaves rotation within the health-check bound, the other keeps receiving, and it comes back", async () => {
+    const bound = maxDownDetectionMs() + boundMarginMs;
+    await waitFor("2 aggregators UP after scale-in", 30000, async () =>
+      (await upInBothBackends(statsPort)).length === 2 ? true : undefined,
+    );
+    // Loss is counted from here: what the removed aggregator-2 took in its last moments went with it.
+    collectFrom(aggregator(0));
+    collectFrom(aggregator(1));
+    baseline = latestSequences();
+    expect(Object.keys(baseline).sort()).toEqual([...agents].sort());
+    const stopIssued = Date.now();
+    docker("stop", aggregator(0));
+    const stopped = Date.now();
+    const down = await waitFor("aggregator-0 out of rotation", 30000, async () => {
+      const up = await upInBothBackends(statsPort);
+      return !up.includes(aggregator(0)) ? true : undefined;
+    });
+    timings.failoverDetectedAfterStop = Date.now() - stopped;
+    timings.failoverFromStopIssued = Date.now() - stopIssued;
+    console.log(
+      `Failover: out of rotation ${timings.failoverDetectedAfterStop} ms after the container stopped ` +
+        `(bound ${bound} ms = fall ${healthCheckTiming.fall} × (inter ${healthCheckTiming.intervalMs} + timeout ` +
+        `${healthCheckTiming.timeoutMs}) + ${boundMarginMs} ms for polling and load)`,
+    );
+    expect(down.value).toBe(true);
+    expect(timings.failoverDetectedAfterStop).toBeLessThanOrEqual(bound);
+
+    const before = receivedBy.get(aggregator(1)) ?? 0;
+    await waitFor("events keep arriving at aggregator-1", 30000, () =>
+      collectFrom(aggregator(1)) > before + 4 ? true : undefined,
+    );
+
+    docker("start", aggregator(0));
+    const back = await waitFor("aggregator-0 UP again", 60000, async () =>
+      (await upInBothBackends(statsPort)).includes(aggregator(0)) ? true : undefined,
+    );
+    timings.recovery = back.ms;
+  });
+
+  it("3b. a frozen aggregator (paused, still in DNS) is marked DOWN by the health checks within the bound", async () => {
+    const bound = maxDownDetectionMs() + boundMarginMs;
+    await waitFor("2 aggregators UP", 30000, async () =>
+      (await upInBothBackends(statsPort)).length === 2 ? true : undefined,
+    );
+    const names = addressesOfAggregators();
+    const frozenAddress = [...names].find(([, name]) => name === aggregator(1))?.[0];
+    docker("pause", aggregator(1));
+    const paused = Date.now();
+    try {
+      const statuses = await waitFor("aggregator-1 DOWN in both backends", 30000, async () => {
+        const servers = (await balancerServers(statsPort)).filter(
+          (s) => s.address.split(":")[0] === frozenAddress,
+        );
+        return servers.length === 2 && servers.every((s) => s.status.startsWith("DOWN"))
+          ? servers.map((s) => s.status)
+          : undefined;
+      });
+      timings.frozenMarkedDown = Date.now() - paused;
+      console.log(`Frozen aggregator: DOWN after ${timings.frozenMarkedDown} ms (bound ${bound} ms)`);
+      expect(statuses.value).toHaveLength(2);
+      expect(timings.frozenMarkedDown).toBeLessThanOrEqual(bound);
+      const before = collectFrom(aggregator(0));
+      await waitFor("events keep arriving at aggregator-0", 30000, () =>
+        collectFrom(aggregator(0)) > before + 4 ? true : undefined,
+      );
+    } finally {
+      docker("unpause", aggregator(1));
+    }
+    const back = await waitFor("aggregator-1 UP again", 60000, async () =>
+      (await upInBothBackends(statsPort)).includes(aggregator(1)) ? true : undefined,
+    );
+    timings.frozenRecovery = back.ms;
+  });
+
+  it("3c. no agent event was lost through the stop and the freeze: no gap in any agent's sequence", async () => {
+    // Every sequence number each agent sent since the baseline has arrived somewhere: no gap.
+    let gaps: Record<string, number[]> = {};
+    await waitFor("no gaps in any agent's sequence", 60000, () => {
+      collectFrom(aggregator(0));
+      collectFrom(aggregator(1));
+      gaps = gapsSince(baseline);
+      return agents.every((agent) => gaps[agent].length === 0) ? true : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; missing: ${JSON.stringify(gaps)}`);
+    });
+
+    const latest = latestSequences();
+    // The window covered the stop, the freeze and both recoveries: each agent sent through it.
+    for (const agent of agents) expect(latest[agent] - baseline[agent]).toBeGreaterThan(5);
+  });
+
+  it("4. destroy leaves no container, network, volume or image of the stack, and the stack is removed", async () => {
+    const started = Date.now();
+    const result = await stack.destroy({ color: "never" });
+    timings.destroy = Date.now() - started;
+    destroyed = true;
+    expect(result.summary.result).toBe("succeeded");
+    expect(stackObjects()).toEqual({ containers: [], networks: [], volumes: [], images: [] });
+    await removeLabStack({ stackName, backendDir, pulumiHome: mode.pulumiHome });
+    const workspaceStacks = await stack.workspace.listStacks();
+    expect(workspaceStacks.map((s) => s.name)).not.toContain(stackName);
+  });
+});
