@@ -48,11 +48,14 @@ async function openStack(stackName: string, mode: LabMode) {
       console.log(`Note: ${key} is ${settings[key]} in Pulumi.${stackName}.yaml; this mode uses ${value}.`);
     }
   }
+  const config = { ...settings, ...mode.configOverrides };
+  // Refuse bad settings before the engine starts: one message, nothing created.
+  parseLabConfig(config);
   return openLabStack({
     stackName,
     backendDir,
     pulumiHome: mode.pulumiHome,
-    config: { ...settings, ...mode.configOverrides },
+    config,
     program: async () => ({ ...buildLab(readLabConfig()) }),
   });
 }
