@@ -376,6 +376,23 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     });
   });
 
+  it("1a. keeps every private key out of the state in clear text (the file backend's own files)", () => {
+    const stateFiles: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else stateFiles.push(full);
+      }
+    };
+    walk(path.join(backendDir, ".pulumi"));
+    const state = stateFiles.map((file) => fs.readFileSync(file, "utf8")).join("\n");
+    // The state is there and holds the certificates in clear (public), but no key.
+    expect(state).toContain("BEGIN CERTIFICATE");
+    expect(state).not.toMatch(/BEGIN (EC |RSA )?PRIVATE KEY/);
+    expect(String(outputs.hostAgentKeyPem.value)).toMatch(/BEGIN (EC |RSA )?PRIVATE KEY/);
+  });
+
   it("1b. refuses, through the balancer, a client with no certificate, one from another CA, and plaintext", async () => {
     const ca = String(outputs.caCertPem.value);
     const client = {
