@@ -15,7 +15,6 @@ import { haproxyConfigPath } from "../../components/constants";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
 import { docker, runScript } from "../support/host";
 
-
 const images = {
   base: "vector-ha-lab/debian-base:bookworm",
   haproxy: "vector-ha-lab/haproxy:2.6-debian",
@@ -44,8 +43,6 @@ const statsConfig = [
   "  stats uri /stats",
   "",
 ].join("\n");
-
-
 
 /** A directory holding `haproxy.cfg`, readable by the image's unprivileged `haproxy` user. */
 function configDir(config: string): string {

@@ -12,7 +12,6 @@ const repo = path.resolve(__dirname, "../..");
 const pulumiHome = path.join(repo, ".lab", "pulumi-home");
 const labCli = path.join(repo, ".lab", "cli", "bin", "pulumi");
 
-
 /** The installed package.json of an npm package. */
 function installedPackage(name: string): { version: string; pulumi?: { version: string } } {
   return JSON.parse(fs.readFileSync(path.join(repo, "node_modules", name, "package.json"), "utf8"));

@@ -7,7 +7,6 @@ import { renderHaproxyConfig } from "../../components/haproxyConfig";
 import { parseBackendServers } from "../../scripts/haproxyStats";
 import { freePort } from "../support/host";
 
-
 describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV", () => {
   let haproxy: ChildProcess;
   let listener: net.Server;

@@ -24,6 +24,7 @@ import {
   type VectorConfig,
 } from "../../components/vectorConfig";
 import { clientTlsOptions } from "../standins/vector/src/tls";
+import { freePort } from "../support/host";
 
 jest.setTimeout(60_000);
 
@@ -52,17 +53,6 @@ async function waitFor(what: string, timeoutMs: number, condition: () => boolean
     await sleep(100);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${logs()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function openssl(...args: string[]): void {
