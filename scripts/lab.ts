@@ -11,7 +11,7 @@ import { parseLabConfig, readLabConfig } from "../components/config";
 import { projectName } from "../components/constants";
 import { buildLab } from "../components/lab";
 import { detectLabMode, type LabMode } from "./labMode";
-import { balancerServers, formatStatus, labContainers } from "./labStatus";
+import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
 import { labPulumiHome, openLabStack } from "./runner";
 
 const repoRoot = path.resolve(__dirname, "..");
@@ -97,11 +97,11 @@ async function status(stackName: string): Promise<void> {
 async function down(stackName: string, mode: LabMode): Promise<void> {
   const stack = await openStack(stackName, mode);
   await stack.destroy({ onOutput: print, color: "never" });
-  const left = labContainers(projectName, stackName);
+  const left = Object.values(stackDockerObjects(projectName, stackName)).flat();
   console.log(
     left.length === 0
-      ? `\nThe lab is down: no container of stack ${stackName} is left.`
-      : `\nStill there: ${left.map((c) => c.name).join(", ")}`,
+      ? `\nThe lab is down: no container, network, volume or image of stack ${stackName} is left.`
+      : `\nStill there: ${left.join(", ")}`,
   );
 }
 

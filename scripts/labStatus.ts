@@ -50,6 +50,26 @@ export function labContainers(project: string, stack: string): LabContainer[] {
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
+/** Names of every Docker object carrying the stack's labels: what `down` must leave empty. */
+export function stackDockerObjects(project: string, stack: string): Record<string, string[]> {
+  const filters = [
+    "--filter",
+    `label=${labelKeys.project}=${project}`,
+    "--filter",
+    `label=${labelKeys.stack}=${stack}`,
+  ];
+  const list = (...args: string[]): string[] =>
+    execFileSync("docker", [...args, ...filters], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+  return {
+    containers: list("ps", "-a", "--format", "{{.Names}}"),
+    networks: list("network", "ls", "--format", "{{.Name}}"),
+    volumes: list("volume", "ls", "--format", "{{.Name}}"),
+    images: list("images", "--format", "{{.Repository}}:{{.Tag}}"),
+  };
+}
+
 /** HAProxy's server rows, from the stats endpoint (`<statsUrl>;csv`). */
 export async function balancerServers(statsUrl: string): Promise<BackendServerStats[]> {
   const response = await fetch(`${statsUrl};csv`, { signal: AbortSignal.timeout(5000) });

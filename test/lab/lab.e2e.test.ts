@@ -20,6 +20,7 @@ import { labNaming } from "../../components/naming";
 import { receivedLogsPath } from "../../components/vectorConfig";
 import { parseBackendServers, type BackendServerStats } from "../../scripts/haproxyStats";
 import { detectLabMode } from "../../scripts/labMode";
+import { stackDockerObjects } from "../../scripts/labStatus";
 import { labPulumiHome, openLabStack, removeLabStack } from "../../scripts/runner";
 import { docker, freePort } from "../support/host";
 
@@ -39,21 +40,6 @@ const mode = detectLabMode(process.env, labPulumiHome());
 const stackName = `e2e-${crypto.randomBytes(3).toString("hex")}`;
 const naming = labNaming(projectName, stackName);
 const timings: Record<string, number> = {};
-
-/** Docker objects of this stack, found by label. */
-function stackObjects(): Record<string, string[]> {
-  const filter = ["--filter", `label=${labelKeys.stack}=${stackName}`];
-  const list = (...args: string[]): string[] =>
-    docker(...args)
-      .split("\n")
-      .filter(Boolean);
-  return {
-    containers: list("ps", "-aq", ...filter),
-    networks: list("network", "ls", "-q", ...filter),
-    volumes: list("volume", "ls", "-q", ...filter),
-    images: list("images", "-q", ...filter),
-  };
-}
 
 async function waitFor<T>(
   what: string,
@@ -334,7 +320,7 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
       if (!destroyed && stack) await stack.destroy({ color: "never" });
     } finally {
       // Last resort, so a failed run leaves nothing behind.
-      const left = stackObjects();
+      const left = stackDockerObjects(projectName, stackName);
       if (left.containers.length) docker("rm", "-f", "-v", ...left.containers);
       if (left.networks.length) docker("network", "rm", ...left.networks);
       if (left.volumes.length) docker("volume", "rm", "-f", ...left.volumes);
@@ -541,7 +527,12 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     timings.destroy = Date.now() - started;
     destroyed = true;
     expect(result.summary.result).toBe("succeeded");
-    expect(stackObjects()).toEqual({ containers: [], networks: [], volumes: [], images: [] });
+    expect(stackDockerObjects(projectName, stackName)).toEqual({
+      containers: [],
+      networks: [],
+      volumes: [],
+      images: [],
+    });
     await removeLabStack({ stackName, backendDir, pulumiHome: mode.pulumiHome });
     const workspaceStacks = await stack.workspace.listStacks();
     expect(workspaceStacks.map((s) => s.name)).not.toContain(stackName);

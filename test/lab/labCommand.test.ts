@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectName } from "../../components/constants";
 import { detectLabMode } from "../../scripts/labMode";
+import { stackDockerObjects } from "../../scripts/labStatus";
 import { labPulumiHome, removeLabStack } from "../../scripts/runner";
 import { docker, freePort, repoRoot } from "../support/host";
 
@@ -94,8 +95,15 @@ describe("npm run lab", () => {
     expect(fs.readFileSync(stackFile, "utf8")).toMatch(/vector-ha-lab:aggregators: 3\n/);
   });
 
-  it("down leaves no container of the stack", () => {
-    expect(lab("down")).toMatch(`The lab is down: no container of stack ${stackName} is left.`);
-    expect(docker("ps", "-aq", "--filter", `label=vector-ha-lab.stack=${stackName}`)).toBe("");
+  it("down leaves no container, network or volume of the stack", () => {
+    expect(lab("down")).toMatch(
+      `The lab is down: no container, network, volume or image of stack ${stackName} is left.`,
+    );
+    expect(stackDockerObjects(projectName, stackName)).toEqual({
+      containers: [],
+      networks: [],
+      volumes: [],
+      images: [],
+    });
   });
 });
