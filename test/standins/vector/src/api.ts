@@ -5,8 +5,7 @@
  * (bash /dev/tcp) sends them.
  */
 import * as http from "http";
-import { splitAddress } from "./config";
-import { log } from "./log";
+import { listen } from "./listen";
 import type { Component } from "./pipeline";
 
 /** Vector's default API address: loopback only. */
@@ -36,15 +35,7 @@ export class Api implements Component {
   }
 
   start(): Promise<void> {
-    const { host, port } = splitAddress(this.address);
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        log.info(`api: serving /health on ${this.address}`);
-        resolve();
-      });
-    });
+    return listen(this.server, this.address, "api: serving /health");
   }
 
   async stop(): Promise<void> {

@@ -11,7 +11,7 @@ import * as https from "https";
 import type * as net from "net";
 import type * as tls from "tls";
 import type { RemoteWriteSourceConfig, VectorSourceConfig } from "./config";
-import { splitAddress } from "./config";
+import { listen } from "./listen";
 import { isMetric, type Event } from "./events";
 import { componentTags, internalMetrics } from "./internalMetrics";
 import { describeError, log } from "./log";
@@ -32,18 +32,6 @@ const closeGraceMs = 10_000;
 function jitteredAgeMs(secs: number | undefined): number | undefined {
   if (secs === undefined || secs <= 0) return undefined;
   return secs * 1000 * (0.9 + 0.2 * Math.random());
-}
-
-function listen(server: net.Server, address: string, id: string): Promise<void> {
-  const { host, port } = splitAddress(address);
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      log.info(`${id}: listening on ${address}`);
-      resolve();
-    });
-  });
 }
 
 function countByAgent(id: string, type: string, agent: string | undefined, events: Event[]): void {
@@ -145,7 +133,7 @@ export class VectorReceiver implements Component {
   }
 
   start(): Promise<void> {
-    return listen(this.server, this.config.address, this.id);
+    return listen(this.server, this.config.address, `${this.id}: listening`);
   }
 
   async stop(): Promise<void> {
@@ -205,7 +193,7 @@ export class RemoteWriteReceiver implements Component {
   }
 
   start(): Promise<void> {
-    return listen(this.server, this.config.address, this.id);
+    return listen(this.server, this.config.address, `${this.id}: listening`);
   }
 
   async stop(): Promise<void> {

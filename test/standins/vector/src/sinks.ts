@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import type { ExporterSinkConfig, FileSinkConfig } from "./config";
-import { splitAddress } from "./config";
+import { listen } from "./listen";
 import { isMetric, type Event, type Metric } from "./events";
 import { componentTags, internalMetrics } from "./internalMetrics";
 import { log } from "./log";
@@ -112,15 +112,7 @@ export class ExporterSink implements Sink, Component {
   }
 
   start(): Promise<void> {
-    const { host, port } = splitAddress(this.address);
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        log.info(`${this.id}: serving /metrics on ${this.address}`);
-        resolve();
-      });
-    });
+    return listen(this.server, this.address, `${this.id}: serving /metrics`);
   }
 
   async stop(): Promise<void> {
