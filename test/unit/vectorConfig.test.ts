@@ -4,23 +4,14 @@ import {
   agentVectorConfig,
   aggregatorVectorConfig,
   componentIds,
-  containerTlsFiles,
   receivedLogsPath,
   renderVectorYaml,
-  type AgentVectorSpec,
   type VectorConfig,
 } from "../../components/vectorConfig";
 import { vectorConfigProblems, vectorReference } from "../support/vectorReference";
+import { devAgentSpec } from "../support/labSpecs";
 
-const agentSpec: AgentVectorSpec = {
-  agentName: "vector-ha-lab-dev-agent-0",
-  balancerHost: "vector-ha-lab-dev-balancer",
-  vectorPort: 19093,
-  remoteWritePort: 19094,
-  tls: containerTlsFiles,
-  buffer: "disk",
-  eventIntervalSecs: 1,
-};
+const agentSpec = devAgentSpec;
 
 /** What Vector would read: the YAML text parsed back. */
 const asVectorReadsIt = (config: VectorConfig): Record<string, unknown> => parse(renderVectorYaml(config));

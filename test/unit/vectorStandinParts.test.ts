@@ -10,23 +10,14 @@ import {
   agentVectorConfig,
   aggregatorVectorConfig,
   componentIds,
-  containerTlsFiles,
   renderVectorYaml,
-  type AgentVectorSpec,
 } from "../../components/vectorConfig";
 import { DiskBuffer, MemoryBuffer } from "../standins/vector/src/buffer";
 import { ConfigError, configPathFrom, unreadSources, validateConfig } from "../standins/vector/src/config";
 import type { Event } from "../standins/vector/src/events";
+import { devAgentSpec } from "../support/labSpecs";
 
-const agentSpec: AgentVectorSpec = {
-  agentName: "vector-ha-lab-dev-agent-0",
-  balancerHost: "vector-ha-lab-dev-balancer",
-  vectorPort: 19093,
-  remoteWritePort: 19094,
-  tls: containerTlsFiles,
-  buffer: "disk",
-  eventIntervalSecs: 1,
-};
+const agentSpec = devAgentSpec;
 
 /** A parsed YAML document, edited freely by the cases below. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- YAML documents are untyped
