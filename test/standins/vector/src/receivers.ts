@@ -34,6 +34,34 @@ function jitteredAgeMs(secs: number | undefined): number | undefined {
   return secs * 1000 * (0.9 + 0.2 * Math.random());
 }
 
+/**
+ * Reads one batch, hands it to the sinks and answers: 200 once the sinks took it (the acknowledgement),
+ * the `ProtocolError`'s status or 500 otherwise, so the sender keeps the batch and retries.
+ */
+async function takeBatch(
+  id: string,
+  type: string,
+  pipeline: Pipeline,
+  agent: string | undefined,
+  reply: (status: number, body: unknown) => void,
+  read: () => Promise<Event[]>,
+): Promise<void> {
+  try {
+    const events = await read();
+    await pipeline.emit(id, events);
+    countByAgent(id, type, agent, events);
+    reply(200, { accepted: events.length });
+  } catch (error) {
+    internalMetrics.count("component_errors_total", {
+      ...componentTags(id, "source", type),
+      error_type: "request_failed",
+    });
+    const status = error instanceof ProtocolError ? error.status : 500;
+    log.warn(`${id}: refused a request (${status}): ${describeError(error)}`);
+    reply(status, { error: describeError(error) });
+  }
+}
+
 function countByAgent(id: string, type: string, agent: string | undefined, events: Event[]): void {
   internalMetrics.count(
     "standin_received_events_by_agent_total",
@@ -113,23 +141,20 @@ export class VectorReceiver implements Component {
       reply(404, { error: `only POST ${eventsPath}` });
       return;
     }
-    const tags = componentTags(this.id, "source", "vector");
-    try {
-      const events = decodeEvents(await readBody(stream)).map((event): Event =>
-        // Like Vector's `vector` source: everything passes through, `source_type` says "vector".
-        isMetric(event)
-          ? { metric: { ...event.metric, tags: { ...event.metric.tags, source_type: "vector" } } }
-          : { log: { ...event.log, source_type: "vector" } },
-      );
-      await this.pipeline.emit(this.id, events);
-      countByAgent(this.id, "vector", peerCommonName(stream.session?.socket), events);
-      reply(200, { accepted: events.length });
-    } catch (error) {
-      internalMetrics.count("component_errors_total", { ...tags, error_type: "request_failed" });
-      const status = error instanceof ProtocolError ? error.status : 500;
-      log.warn(`${this.id}: refused a request (${status}): ${describeError(error)}`);
-      reply(status, { error: describeError(error) });
-    }
+    await takeBatch(
+      this.id,
+      "vector",
+      this.pipeline,
+      peerCommonName(stream.session?.socket),
+      reply,
+      async () =>
+        decodeEvents(await readBody(stream)).map((event): Event =>
+          // Like Vector's `vector` source: everything passes through, `source_type` says "vector".
+          isMetric(event)
+            ? { metric: { ...event.metric, tags: { ...event.metric.tags, source_type: "vector" } } }
+            : { log: { ...event.log, source_type: "vector" } },
+        ),
+    );
   }
 
   start(): Promise<void> {
@@ -179,17 +204,18 @@ export class RemoteWriteReceiver implements Component {
       reply(404, { error: `only POST ${remoteWritePath}` });
       return;
     }
-    try {
-      const events = decodeEvents(await readBody(request));
-      if (!events.every(isMetric)) throw new ProtocolError(400, "remote write carries metrics only");
-      await this.pipeline.emit(this.id, events);
-      countByAgent(this.id, "prometheus_remote_write", peerCommonName(request.socket), events);
-      reply(200, { accepted: events.length });
-    } catch (error) {
-      const status = error instanceof ProtocolError ? error.status : 500;
-      log.warn(`${this.id}: refused a request (${status}): ${describeError(error)}`);
-      reply(status, { error: describeError(error) });
-    }
+    await takeBatch(
+      this.id,
+      "prometheus_remote_write",
+      this.pipeline,
+      peerCommonName(request.socket),
+      reply,
+      async () => {
+        const events = decodeEvents(await readBody(request));
+        if (!events.every(isMetric)) throw new ProtocolError(400, "remote write carries metrics only");
+        return events;
+      },
+    );
   }
 
   start(): Promise<void> {
