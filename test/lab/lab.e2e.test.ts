@@ -4,7 +4,6 @@
  * plugins and the Vector image are the named stand-ins; with LAB_MODE=real the same test runs the real
  * plugins and official images. Steps run in order and share one lab; a failed step still tears it down.
  */
-import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -23,6 +22,7 @@ import { detectLabMode } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
 import { labPulumiHome, openLabStack, removeLabStack } from "../../scripts/runner";
 import { docker, freePort } from "../support/host";
+import { makeCa, makeLeaf } from "../support/throwawayCa";
 
 /**
  * Where the stand-in cannot honour what the real Vector would, in one place. The stand-in speaks JSON
@@ -189,62 +189,12 @@ function plaintextAttempt(port: number): Promise<"accepted" | "refused"> {
   });
 }
 
-/** A CA the lab does not know, and a client certificate from it (openssl, throwaway). */
+/** A CA the lab does not know, and a client certificate from it. */
 function foreignClientCertificate(dir: string): { cert: string; key: string } {
-  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run(
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-subj",
-    "/CN=foreign CA",
-    "-days",
-    "1",
-  );
-  run(
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "client.key",
-    "-out",
-    "client.csr",
-    "-subj",
-    "/CN=intruder",
-  );
-  fs.writeFileSync(path.join(dir, "ext.cnf"), "extendedKeyUsage=clientAuth\n");
-  run(
-    "x509",
-    "-req",
-    "-in",
-    "client.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "client.pem",
-    "-days",
-    "1",
-    "-extfile",
-    "ext.cnf",
-  );
-  return {
-    cert: fs.readFileSync(path.join(dir, "client.pem"), "utf8"),
-    key: fs.readFileSync(path.join(dir, "client.key"), "utf8"),
-  };
+  makeCa(dir, "foreign-ca");
+  makeLeaf(dir, "foreign-ca", "intruder", "extendedKeyUsage=clientAuth\n");
+  const read = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
+  return { cert: read("intruder.crt"), key: read("intruder.key") };
 }
 
 function containerIdentity(name: string): string {

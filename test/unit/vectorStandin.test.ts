@@ -25,6 +25,7 @@ import {
 } from "../../components/vectorConfig";
 import { clientTlsOptions } from "../standins/vector/src/tls";
 import { freePort } from "../support/host";
+import { makeCa, makeLeaf } from "../support/throwawayCa";
 
 jest.setTimeout(60_000);
 
@@ -53,31 +54,6 @@ async function waitFor(what: string, timeoutMs: number, condition: () => boolean
     await sleep(100);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${logs()}`);
-}
-
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: work, stdio: "pipe" });
-}
-
-/** A CA (`name`.pem/.key) and a certificate it signs (`leaf`.crt/.key). */
-function makeCa(name: string): void {
-  openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${name}.key`);
-  // prettier-ignore
-  openssl(
-    "req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${name}`, "-days", "1", "-out", `${name}.pem`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-  );
-}
-
-function makeLeaf(ca: string, leaf: string, extensions: string): void {
-  openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${leaf}.key`);
-  openssl("req", "-new", "-key", `${leaf}.key`, "-subj", `/CN=${leaf}`, "-out", `${leaf}.csr`);
-  fs.writeFileSync(path.join(work, `${leaf}.ext`), extensions);
-  // prettier-ignore
-  openssl(
-    "x509", "-req", "-in", `${leaf}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial",
-    "-days", "1", "-out", `${leaf}.crt`, "-extfile", `${leaf}.ext`,
-  );
 }
 
 const file = (name: string) => path.join(work, name);
@@ -267,11 +243,16 @@ beforeAll(async () => {
   );
   mainJs = path.join(build, "test/standins/vector/src/main.js");
 
-  makeCa("ca");
-  makeLeaf("ca", aggregatorName, "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  makeLeaf("ca", agentName, `subjectAltName=DNS:${agentName}\nextendedKeyUsage=clientAuth\n`);
-  makeCa("other-ca");
-  makeLeaf("other-ca", "intruder", "subjectAltName=DNS:intruder\nextendedKeyUsage=clientAuth\n");
+  makeCa(work, "ca");
+  makeLeaf(
+    work,
+    "ca",
+    aggregatorName,
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
+  makeLeaf(work, "ca", agentName, `subjectAltName=DNS:${agentName}\nextendedKeyUsage=clientAuth\n`);
+  makeCa(work, "other-ca");
+  makeLeaf(work, "other-ca", "intruder", "subjectAltName=DNS:intruder\nextendedKeyUsage=clientAuth\n");
 
   ports.vector = await freePort();
   ports.remoteWrite = await freePort();
