@@ -8,13 +8,8 @@ import { parse } from "yaml";
 import { parseLabConfig, readLabConfig, type LabConfig } from "../../components/config";
 import { haproxyConfigPath, labelKeys, vectorPaths } from "../../components/constants";
 import { buildLab, type LabOutputs } from "../../components/lab";
-import {
-  isSecretValue,
-  revealed,
-  runUnderMocks,
-  type DeclaredResource,
-  type MockRun,
-} from "../support/pulumiMocks";
+import { runUnderMocks, type DeclaredResource, type MockRun } from "../support/pulumiMocks";
+import { isSecretValue, reveal } from "../support/wireValues";
 import { pathsNamedBy, vectorConfigProblems } from "../support/vectorReference";
 
 const containerType = "docker:index/container:Container";
@@ -38,7 +33,7 @@ const runLab = (raw: Record<string, string>, stack = "dev"): Promise<MockRun<Lab
  * marks a whole input secret when any part of it is; the secrecy test looks at the raw inputs.)
  */
 const containers = (run: MockRun<unknown>): ContainerInputs[] =>
-  run.resources.filter((r) => r.type === containerType).map((r) => revealed(r.inputs) as ContainerInputs);
+  run.resources.filter((r) => r.type === containerType).map((r) => reveal(r.inputs) as ContainerInputs);
 const containerNamed = (run: MockRun<unknown>, name: string): ContainerInputs => {
   const found = containers(run).find((c) => c.name === name);
   if (!found) throw new Error(`no container ${name}`);
@@ -117,7 +112,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
     expect(containerNamed(run, `${prefix}-haproxy`).networksAdvanced[0].aliases).toEqual([
       `${prefix}-balancer`,
     ]);
-    const haproxyCfg = String(revealed(containerNamed(run, `${prefix}-haproxy`).uploads[0].content));
+    const haproxyCfg = String(reveal(containerNamed(run, `${prefix}-haproxy`).uploads[0].content));
     expect(haproxyCfg).toContain(`${prefix}-aggregators:`);
   });
 
@@ -142,7 +137,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
         [vectorPaths.config, vectorPaths.caCert, vectorPaths.nodeCert, vectorPaths.nodeKey].sort(),
       );
       const vectorYaml = parse(
-        String(revealed(container.uploads.find((u) => u.file === vectorPaths.config)?.content)),
+        String(reveal(container.uploads.find((u) => u.file === vectorPaths.config)?.content)),
       );
       expect(vectorConfigProblems(vectorYaml)).toEqual([]);
       const uploaded = container.uploads.map((u) => u.file);
@@ -177,7 +172,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
       const upload = containerNamed(run, `${prefix}-aggregator-${i}`).uploads.find(
         (u) => u.file === vectorPaths.nodeCert,
       );
-      expect(revealed(upload?.content)).toBe(`mock-cert-pem:aggregator-${i}-cert`);
+      expect(reveal(upload?.content)).toBe(`mock-cert-pem:aggregator-${i}-cert`);
     }
     for (let i = 0; i < config.agentCount; i++) {
       const cert = run.resources.find((r) => r.name === `agent-${i}-cert`);
@@ -206,7 +201,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
     );
     for (const container of vectorContainers) {
       const uploads = container.inputs.uploads as { file: string; content: unknown }[] | { value: unknown };
-      const keyUpload = (revealed(uploads) as { file: string; content: unknown }[]).find(
+      const keyUpload = (reveal(uploads) as { file: string; content: unknown }[]).find(
         (u) => u.file === vectorPaths.nodeKey,
       );
       expect(String(keyUpload?.content)).toMatch(/^mock-private-key-pem:/);

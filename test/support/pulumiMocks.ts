@@ -6,10 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { projectName } from "../../components/constants";
 
-/** The SDK's wire marker for a secret value (`rpc.ts`: specialSigKey / specialSecretSig). */
-const signatureKey = "4dabf18193072939515e22adb298388d";
-const secretSignature = "1b47061264138c4ac30d75fd1eb44270";
-
 /** Drains the SDK's queue of pending registrations (internal to the SDK, so not in its typings). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
@@ -17,7 +13,7 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForR
 export interface DeclaredResource {
   type: string;
   name: string;
-  /** Inputs as sent to the engine; secret values are `{ [signatureKey]: secretSignature, value }`. */
+  /** Inputs as sent to the engine; secret values are the SDK's secret wrappers (see wireValues.ts). */
   inputs: Record<string, unknown>;
 }
 
@@ -44,24 +40,6 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
     default:
       return {};
   }
-}
-
-export function isSecretValue(value: unknown): value is { value: unknown } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<string, unknown>)[signatureKey] === secretSignature
-  );
-}
-
-/** The value with every secret marker removed. */
-export function revealed(value: unknown): unknown {
-  if (isSecretValue(value)) return revealed(value.value);
-  if (Array.isArray(value)) return value.map(revealed);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
-  }
-  return value;
 }
 
 /**

@@ -10,19 +10,9 @@ import { isRpcSecret, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 /** A property bag as the engine sends it. */
 export type PropertyMap = Record<string, unknown>;
 
-/** The value with every secret wrapper removed, at any depth. */
-export function reveal(value: unknown): unknown {
-  if (isRpcSecret(value)) {
-    return reveal((value as { value: unknown }).value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(reveal);
-  }
-  if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  }
-  return value;
-}
+import { reveal } from "../../../support/wireValues";
+
+export { reveal };
 
 /** True if the value is, or contains, a value that is unknown during preview. */
 export function containsUnknown(value: unknown): boolean {

@@ -14,23 +14,9 @@ export function secret<T>(value: T): { [key: string]: unknown } {
   return { [specialSigKey]: specialSecretSig, value };
 }
 
-function isSecretWrapper(value: unknown): value is { value: unknown } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
-  );
-}
+import { reveal } from "../../../support/wireValues";
 
-/** The value with every secret wrapper removed, at any depth. */
-export function reveal(value: unknown): unknown {
-  if (isSecretWrapper(value)) return reveal(value.value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  }
-  return value;
-}
+export { reveal };
 
 /** True when the value itself (not something inside it) is not known yet (preview). */
 export function isUnknown(value: unknown): boolean {
