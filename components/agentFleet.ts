@@ -1,9 +1,15 @@
 /**
- * The agents: `count` Vector containers that ship demo logs (Vector's protocol) and host metrics
- * (Prometheus remote write) to the balancer over mutual TLS, with disk buffers and acknowledgements so
- * nothing is lost while an aggregator is down. Nothing here depends on the aggregator count.
+ * The agents: `count` Vector containers that ship logs (Vector's protocol) and host metrics
+ * (Prometheus remote write) to the balancer over mutual TLS. Beside each runs its demo app, writing the
+ * log file the agent tails; the agent reads it with end-to-end acknowledgements through a disk buffer,
+ * so no line is lost while aggregators are down or the agent restarts. Nothing here depends on the
+ * aggregator count.
  */
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { demoAppPaths } from "./constants";
+import { demoAppScript } from "./demoApp";
+import { dockerLabels } from "./dockerLabels";
 import type { LabNaming } from "./naming";
 import type { Pki } from "./pki";
 import { agentVectorConfig, containerTlsFiles, renderVectorYaml } from "./vectorConfig";
@@ -13,6 +19,7 @@ export interface AgentFleetArgs {
   count: number;
   naming: LabNaming;
   networkName: pulumi.Input<string>;
+  /** The Vector image; the demo apps run its bash. */
   image: pulumi.Input<string>;
   pki: Pki;
   vectorPort: number;
@@ -26,29 +33,53 @@ export const agentEventIntervalSecs = 1;
 
 export class AgentFleet extends pulumi.ComponentResource {
   readonly containerNames: string[];
+  readonly demoAppNames: string[];
 
   constructor(name: string, args: AgentFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vector-ha-lab:index:AgentFleet", name, {}, opts);
     this.containerNames = [];
+    this.demoAppNames = [];
+    const vectorYaml = renderVectorYaml(
+      agentVectorConfig({
+        balancerHost: args.naming.balancerHostname,
+        vectorPort: args.vectorPort,
+        remoteWritePort: args.remoteWritePort,
+        tls: containerTlsFiles,
+      }),
+    );
     for (let index = 0; index < args.count; index++) {
       const containerName = args.naming.agentName(index);
+      const appName = args.naming.demoAppName(index);
+      const logVolume = new docker.Volume(
+        `demo-app-${index}-logs`,
+        { name: args.naming.logVolumeName(appName), labels: dockerLabels(args.naming.labels("demo-app")) },
+        { parent: this },
+      );
+      new docker.Container(
+        `demo-app-${index}`,
+        {
+          name: appName,
+          hostname: appName,
+          image: args.image,
+          entrypoints: [
+            "bash",
+            "-c",
+            demoAppScript({ agentName: containerName, intervalSecs: agentEventIntervalSecs }),
+          ],
+          labels: dockerLabels(args.naming.labels("demo-app")),
+          restart: "unless-stopped",
+          // No network: it only writes a file.
+          networkMode: "none",
+          volumes: [{ volumeName: logVolume.name, containerPath: demoAppPaths.logDir }],
+        },
+        { parent: this },
+      );
       const identity = args.pki.issueClientCertificate({
         name: `agent-${index}`,
         commonName: containerName,
         dnsNames: [containerName],
         parent: this,
       });
-      const vectorYaml = renderVectorYaml(
-        agentVectorConfig({
-          agentName: containerName,
-          balancerHost: args.naming.balancerHostname,
-          vectorPort: args.vectorPort,
-          remoteWritePort: args.remoteWritePort,
-          tls: containerTlsFiles,
-          buffer: "disk",
-          eventIntervalSecs: agentEventIntervalSecs,
-        }),
-      );
       declareVectorContainer({
         name: `agent-${index}`,
         containerName,
@@ -59,11 +90,13 @@ export class AgentFleet extends pulumi.ComponentResource {
         vectorYaml,
         identity,
         caCertPem: args.pki.caCertPem,
+        extraVolumes: [{ volumeName: logVolume.name, containerPath: demoAppPaths.logDir, readOnly: true }],
         parent: this,
         dependsOn: [args.balancer],
       });
       this.containerNames.push(containerName);
+      this.demoAppNames.push(appName);
     }
-    this.registerOutputs({ containerNames: this.containerNames });
+    this.registerOutputs({ containerNames: this.containerNames, demoAppNames: this.demoAppNames });
   }
 }

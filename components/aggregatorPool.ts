@@ -5,10 +5,10 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { aggregatorPorts } from "./constants";
+import { aggregatorPorts, vectorPaths } from "./constants";
 import type { LabNaming } from "./naming";
 import type { Pki } from "./pki";
-import { aggregatorVectorConfig, renderVectorYaml } from "./vectorConfig";
+import { aggregatorVectorConfig, renderVectorYaml, vectorOpensslConfig } from "./vectorConfig";
 import { declareVectorContainer } from "./vectorContainer";
 
 export interface AggregatorPoolArgs {
@@ -74,6 +74,9 @@ export class AggregatorPool extends pulumi.ComponentResource {
           identity,
           caCertPem: args.pki.caCertPem,
           healthcheck: aggregatorHealthcheck,
+          // No TLS session tickets: see vectorOpensslConfig.
+          extraUploads: [{ file: vectorPaths.opensslConfig, content: vectorOpensslConfig }],
+          envs: [`OPENSSL_CONF=${vectorPaths.opensslConfig}`],
           parent: this,
         }),
       );

@@ -3,7 +3,7 @@
  * Everything else takes a `LabConfig` and never reads config itself.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectName } from "./constants";
+import { projectName, vectorVersion } from "./constants";
 
 /** HAProxy balance algorithms the lab offers (https://docs.haproxy.org/2.6/configuration.html#4-balance). */
 export const balanceAlgorithms = ["roundrobin", "leastconn", "source"] as const;
@@ -68,7 +68,7 @@ export const settingDefaults = {
   maxConnectionAgeSecs: 60,
   // HAProxy 3.4 is the current LTS branch of the official image; Vector 0.57.0 is its newest release.
   haproxyImage: "haproxy:3.4",
-  vectorImage: "timberio/vector:0.57.0-debian",
+  vectorImage: `timberio/vector:${vectorVersion}-debian`,
   useLocalImages: false,
 } as const;
 

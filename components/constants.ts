@@ -6,6 +6,9 @@
 /** The Pulumi project name; also the first part of every Docker object name. */
 export const projectName = "vector-ha-lab";
 
+/** The Vector release the lab pins: its official image's tag, its reference data, the bundle's Vector. */
+export const vectorVersion = "0.57.0";
+
 /** Docker label keys carried by every object the lab creates, so a stack's objects can be found. */
 export const labelKeys = {
   project: "vector-ha-lab.project",
@@ -31,10 +34,21 @@ export const vectorPaths = {
   caCert: "/etc/vector/tls/ca.pem",
   nodeCert: "/etc/vector/tls/node.crt",
   nodeKey: "/etc/vector/tls/node.key",
+  /** OpenSSL settings for the Vector process (OPENSSL_CONF): see `vectorOpensslConfig`. */
+  opensslConfig: "/etc/vector/openssl.cnf",
   /** Vector's `data_dir`: a Docker volume, so disk buffers survive a container restart. */
   dataDir: "/var/lib/vector",
   /** What an aggregator received from agents, one JSON event per line. */
   receivedLogsDir: "/var/lib/vector/received",
+} as const;
+
+/**
+ * The demo app beside each agent writes its log here, on a volume the agent reads (read-only): an
+ * application's log file, which Vector's `file` source tails with end-to-end acknowledgements.
+ */
+export const demoAppPaths = {
+  logDir: "/var/log/demo-app",
+  logFile: "/var/log/demo-app/app.log",
 } as const;
 
 /** Where the official haproxy image reads its configuration. */

@@ -13,7 +13,7 @@ import { LabImages } from "./images";
 import { LoadBalancer } from "./loadBalancer";
 import { labNaming } from "./naming";
 import { Pki } from "./pki";
-import { agentVectorConfig, renderVectorYaml } from "./vectorConfig";
+import { hostAgentVectorConfig, renderVectorYaml } from "./vectorConfig";
 
 export interface LabOutputs {
   networkName: pulumi.Output<string>;
@@ -26,6 +26,7 @@ export interface LabOutputs {
   balancerContainerName: string;
   aggregatorContainerNames: string[];
   agentContainerNames: string[];
+  demoAppContainerNames: string[];
   caCertPem: pulumi.Output<string>;
   /** For an agent run on the host, outside Docker: all secrets. */
   hostAgentCertPem: pulumi.Output<string>;
@@ -100,13 +101,12 @@ export function buildLab(config: LabConfig): LabOutputs {
     .all([pki.caCertPem, hostAgent.certPem, hostAgent.privateKeyPem])
     .apply(([caFile, crtFile, keyFile]) =>
       renderVectorYaml(
-        agentVectorConfig({
+        hostAgentVectorConfig({
           agentName: `${naming.prefix}-host-agent`,
           balancerHost: hostDial,
           vectorPort: config.vectorPort,
           remoteWritePort: config.remoteWritePort,
           tls: { caFile, crtFile, keyFile },
-          buffer: "memory",
           eventIntervalSecs: agentEventIntervalSecs,
         }),
       ),
@@ -129,6 +129,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     balancerContainerName: balancer.containerName,
     aggregatorContainerNames: aggregators.containerNames,
     agentContainerNames: agents.containerNames,
+    demoAppContainerNames: agents.demoAppNames,
     caCertPem: pki.caCertPem,
     hostAgentCertPem: pulumi.secret(hostAgent.certPem),
     hostAgentKeyPem: hostAgent.privateKeyPem,

@@ -4,7 +4,7 @@
  */
 import { labelKeys } from "./constants";
 
-export type LabRole = "network" | "haproxy" | "aggregator" | "agent";
+export type LabRole = "network" | "haproxy" | "aggregator" | "agent" | "demo-app";
 
 export interface LabNaming {
   /** `<project>-<stack>`: the start of every Docker object name. */
@@ -17,13 +17,17 @@ export interface LabNaming {
   readonly aggregatorPoolHostname: string;
   aggregatorName(index: number): string;
   agentName(index: number): string;
+  /** The demo app beside agent `index`, writing the log file that agent ships. */
+  demoAppName(index: number): string;
   /** Volume holding a Vector container's `data_dir`. */
   dataVolumeName(containerName: string): string;
+  /** Volume holding a demo app's log file: written by the app, read by its agent. */
+  logVolumeName(appName: string): string;
   /** Docker labels for an object of this role. */
   labels(role: LabRole): Record<string, string>;
 }
 
-/** DNS labels are at most 63 characters; the longest name is `<prefix>-aggregator-NN`. */
+/** DNS labels are at most 63 characters; the longest host name is `<prefix>-aggregator-NN`. */
 const longestSuffix = "-aggregator-99".length;
 
 /** Builds the naming for one stack. Throws with a clear message when the names would not be valid. */
@@ -43,7 +47,9 @@ export function labNaming(project: string, stack: string): LabNaming {
     aggregatorPoolHostname: `${prefix}-aggregators`,
     aggregatorName: (index) => `${prefix}-aggregator-${index}`,
     agentName: (index) => `${prefix}-agent-${index}`,
+    demoAppName: (index) => `${prefix}-demo-app-${index}`,
     dataVolumeName: (containerName) => `${containerName}-data`,
+    logVolumeName: (appName) => `${appName}-logs`,
     labels: (role) => ({ [labelKeys.project]: project, [labelKeys.stack]: stack, [labelKeys.role]: role }),
   };
 }

@@ -4,7 +4,7 @@
  * the tests validate every result against test/fixtures/vector-reference/.
  */
 import { stringify } from "yaml";
-import { aggregatorPorts, minimumDiskBufferBytes, vectorPaths } from "./constants";
+import { aggregatorPorts, demoAppPaths, minimumDiskBufferBytes, vectorPaths } from "./constants";
 
 /** One source or sink: its `type` plus that component's options. */
 export interface VectorComponent {
@@ -44,6 +44,7 @@ export const componentIds = {
   internalMetrics: "internal_metrics",
   receivedLogs: "received_logs",
   metricsExporter: "metrics_exporter",
+  appLogs: "app_logs",
   demoLogs: "demo_logs",
   hostMetrics: "host_metrics",
   toBalancer: "to_balancer",
@@ -126,38 +127,92 @@ export function aggregatorVectorConfig(spec: AggregatorVectorSpec): VectorConfig
 }
 
 export interface AgentVectorSpec {
-  /** Written into every event, so a person and a test can tell which agent sent it. */
-  agentName: string;
   /** Host name the agent dials: the balancer's, which every aggregator certificate names. */
   balancerHost: string;
   vectorPort: number;
   remoteWritePort: number;
   tls: TlsMaterial;
-  /**
-   * `disk` (needs `data_dir`, survives restarts) for the lab's agents; `memory` for an agent run
-   * by hand on the host, which has no data directory prepared for it.
-   */
-  buffer: "disk" | "memory";
-  /** Seconds between demo events. */
-  eventIntervalSecs: number;
 }
 
-/** The sequence-numbered line every demo event carries: `<seq> <agentName> ...`. */
+/** The line every demo event carries after its sequence number: `<seq> <agentName> demo event ...`. */
 export function demoLogLine(agentName: string): string {
   return `${agentName} demo event from vector-ha-lab`;
 }
 
-export function agentVectorConfig(spec: AgentVectorSpec): VectorConfig {
-  const buffer =
-    spec.buffer === "disk"
-      ? { type: "disk", max_size: minimumDiskBufferBytes, when_full: "block" }
-      : { type: "memory", max_size: 64 * 1024 * 1024, when_full: "block" };
-  // End-to-end acknowledgements: an event leaves the buffer only once an aggregator has it.
-  const acknowledgements = { enabled: true };
+/** The two sinks every agent has: logs over Vector's protocol and metrics over remote write, both to the balancer. */
+function sinksToBalancer(
+  spec: AgentVectorSpec,
+  logInput: string,
+  delivery: { buffer: Record<string, unknown>; acknowledgeLogs: boolean },
+): Record<string, VectorComponent> {
   return {
-    ...(spec.buffer === "disk" ? { data_dir: vectorPaths.dataDir } : {}),
+    [componentIds.toBalancer]: {
+      type: "vector",
+      inputs: [logInput],
+      // 0.57 deprecates `address`; one endpoint: the balancer does the balancing.
+      routing: { endpoints: [`${spec.balancerHost}:${spec.vectorPort}`] },
+      tls: clientTls(spec.tls, "vector"),
+      buffer: delivery.buffer,
+      // End to end: the file source checkpoints a line only once an aggregator has written it.
+      acknowledgements: { enabled: delivery.acknowledgeLogs },
+    },
+    [componentIds.metricsToBalancer]: {
+      type: "prometheus_remote_write",
+      inputs: [componentIds.hostMetrics, componentIds.internalMetrics],
+      endpoint: `https://${spec.balancerHost}:${spec.remoteWritePort}/`,
+      tls: clientTls(spec.tls, "prometheus_remote_write"),
+      buffer: delivery.buffer,
+      // Metric sources cannot acknowledge (Vector warns of "silent data loss" if asked to): samples are
+      // buffered and retried, not acknowledged end to end; the next scrape supersedes a lost one.
+      acknowledgements: { enabled: false },
+      // Its health check is a GET, which the aggregator's remote-write source answers 405.
+      healthcheck: { enabled: false },
+    },
+  };
+}
+
+const metricSources: Record<string, VectorComponent> = {
+  [componentIds.hostMetrics]: { type: "host_metrics", scrape_interval_secs: 15 },
+  [componentIds.internalMetrics]: { type: "internal_metrics" },
+};
+
+/**
+ * A lab agent: ships the log file its demo app writes (components/demoApp.ts) with end-to-end
+ * acknowledgements through a disk buffer, so no line is lost while aggregators are down or the agent
+ * restarts, and its host's metrics.
+ */
+export function agentVectorConfig(spec: AgentVectorSpec): VectorConfig {
+  return {
+    data_dir: vectorPaths.dataDir,
     sources: {
-      // `shuffle` with `sequence: true` prefixes each line with an increasing number: gaps show loss.
+      // Vector's `file` source supports acknowledgements: its checkpoint (in data_dir) moves past a
+      // line only once the sink's aggregator has it.
+      [componentIds.appLogs]: { type: "file", include: [demoAppPaths.logFile], read_from: "beginning" },
+      ...metricSources,
+    },
+    sinks: sinksToBalancer(spec, componentIds.appLogs, {
+      buffer: { type: "disk", max_size: minimumDiskBufferBytes, when_full: "block" },
+      acknowledgeLogs: true,
+    }),
+  };
+}
+
+export interface HostAgentVectorSpec extends AgentVectorSpec {
+  /** Written into every event, so a person can tell the host agent's events from the others. */
+  agentName: string;
+  /** Seconds between demo events. */
+  eventIntervalSecs: number;
+}
+
+/**
+ * An agent a person runs by hand on the host to try the published ports: Vector's own `demo_logs`
+ * (which cannot acknowledge) and memory buffers, so it keeps no state. Its `data_dir` is the folder
+ * it is started in: Vector requires an existing one, though nothing here writes to it.
+ */
+export function hostAgentVectorConfig(spec: HostAgentVectorSpec): VectorConfig {
+  return {
+    data_dir: ".",
+    sources: {
       [componentIds.demoLogs]: {
         type: "demo_logs",
         format: "shuffle",
@@ -165,30 +220,35 @@ export function agentVectorConfig(spec: AgentVectorSpec): VectorConfig {
         sequence: true,
         interval: spec.eventIntervalSecs,
       },
-      [componentIds.hostMetrics]: { type: "host_metrics", scrape_interval_secs: 15 },
-      [componentIds.internalMetrics]: { type: "internal_metrics" },
+      ...metricSources,
     },
-    sinks: {
-      [componentIds.toBalancer]: {
-        type: "vector",
-        inputs: [componentIds.demoLogs],
-        // 0.57 deprecates `address`; one endpoint: the balancer does the balancing.
-        routing: { endpoints: [`${spec.balancerHost}:${spec.vectorPort}`] },
-        tls: clientTls(spec.tls, "vector"),
-        buffer,
-        acknowledgements,
-      },
-      [componentIds.metricsToBalancer]: {
-        type: "prometheus_remote_write",
-        inputs: [componentIds.hostMetrics, componentIds.internalMetrics],
-        endpoint: `https://${spec.balancerHost}:${spec.remoteWritePort}/`,
-        tls: clientTls(spec.tls, "prometheus_remote_write"),
-        buffer,
-        acknowledgements,
-      },
-    },
+    sinks: sinksToBalancer(spec, componentIds.demoLogs, {
+      buffer: { type: "memory", max_size: 64 * 1024 * 1024, when_full: "block" },
+      acknowledgeLogs: false,
+    }),
   };
 }
+
+/**
+ * OpenSSL settings for an aggregator's Vector, read through `OPENSSL_CONF`: no TLS session tickets.
+ * Vector 0.57's TLS sources require client certificates but set no session id context
+ * (vectordotdev/vector lib/vector-core/src/tls/settings.rs), so OpenSSL answers every resumed session
+ * with alert 80 (internal error) and agents log a WARN and retry on each reconnect, which connection
+ * recycling makes frequent. Without tickets, agents have nothing to resume: every reconnect is a full
+ * handshake, silent, with client certificates still required. (Resumption could never have worked
+ * here: the sessions are not resumable, and HAProxy may send a reconnect to another aggregator.)
+ * https://docs.openssl.org/3.0/man5/config/ ("SSL Configuration Module", Options)
+ */
+export const vectorOpensslConfig = [
+  "openssl_conf = openssl_init",
+  "[openssl_init]",
+  "ssl_conf = ssl_module",
+  "[ssl_module]",
+  "system_default = vector_tls",
+  "[vector_tls]",
+  "Options = -SessionTicket",
+  "",
+].join("\n");
 
 /** Serializes a config to the YAML Vector reads. */
 export function renderVectorYaml(config: VectorConfig): string {

@@ -25,6 +25,11 @@ export interface VectorContainerArgs {
   identity: IssuedCertificate;
   caCertPem: pulumi.Input<string>;
   healthcheck?: docker.types.input.ContainerHealthcheck;
+  /** Files besides the config, certificate, key and CA (an aggregator's OpenSSL settings). */
+  extraUploads?: docker.types.input.ContainerUpload[];
+  envs?: string[];
+  /** Volumes besides its own `data_dir` (an agent reads its demo app's log volume, read-only). */
+  extraVolumes?: docker.types.input.ContainerVolume[];
   parent: pulumi.Resource;
   dependsOn?: pulumi.Resource[];
 }
@@ -45,14 +50,19 @@ export function declareVectorContainer(args: VectorContainerArgs): docker.Contai
       labels: dockerLabels(labels),
       restart: "unless-stopped",
       networksAdvanced: [{ name: args.networkName, aliases: args.aliases ?? [] }],
-      volumes: [{ volumeName: volume.name, containerPath: vectorPaths.dataDir }],
+      volumes: [
+        { volumeName: volume.name, containerPath: vectorPaths.dataDir },
+        ...(args.extraVolumes ?? []),
+      ],
       uploads: [
         { file: vectorPaths.config, content: args.vectorYaml },
         { file: vectorPaths.caCert, content: args.caCertPem },
         { file: vectorPaths.nodeCert, content: args.identity.certPem },
         // A secret input: the provider keeps it encrypted in state.
         { file: vectorPaths.nodeKey, content: args.identity.privateKeyPem },
+        ...(args.extraUploads ?? []),
       ],
+      envs: args.envs,
       healthcheck: args.healthcheck,
     },
     { parent: args.parent, dependsOn: args.dependsOn, replaceOnChanges: ["healthcheck"] },

@@ -4,6 +4,8 @@
 #   vector-ha-lab/debian-base:bookworm      debootstrap (minbase) + docker import: haproxy, nodejs, bash
 #   vector-ha-lab/haproxy:2.6-debian        scripts/images/haproxy: Debian's HAProxy run like the official image
 #   vector-ha-lab/vector-standin:0.57.0     test/standins/vector: the named stand-in for Vector
+#   with --vector-binary PATH --vector-image NAME (air-gapped mode, scripts/prepare-machine.sh):
+#   NAME                                    scripts/images/vector: that real Vector at the official image's paths
 # Idempotent: every image carries the hash of its inputs in the label `vector-ha-lab.inputs-hash` and
 # is rebuilt only when that hash changes (a rebuilt base rebuilds the images on top of it). Prints one
 # line per image, "built ... in N s" or "reused ...", then the images and their sizes.
@@ -209,6 +211,14 @@ build_haproxy() {
   build_on_base "$1" "$2" haproxy "$repo/scripts/images/haproxy/Dockerfile" "$repo/scripts/images/haproxy"
 }
 
+build_vector() {
+  local context
+  context="$(mktemp -d "${TMPDIR:-/tmp}/vector-ha-lab-vector.XXXXXX")"
+  scratch_dirs+=("$context")
+  cp "$repo/scripts/images/vector/Dockerfile" "$vector_binary" "$context/"
+  build_on_base "$1" "$2" vector "$context/Dockerfile" "$context"
+}
+
 build_standin() {
   local context
   context="$(mktemp -d "${TMPDIR:-/tmp}/vector-ha-lab-standin.XXXXXX")"
@@ -219,6 +229,17 @@ build_standin() {
 }
 
 main() {
+  local vector_binary="" vector_image=""
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --vector-binary) vector_binary="${2:-}" && shift 2 ;;
+      --vector-image) vector_image="${2:-}" && shift 2 ;;
+      *) die "unknown argument '$1' (allowed: --vector-binary PATH --vector-image NAME)" ;;
+    esac
+  done
+  if [ -n "$vector_binary$vector_image" ] && { [ ! -x "$vector_binary" ] || [ -z "$vector_image" ]; }; then
+    die "--vector-binary must name an executable (got '$vector_binary') and --vector-image an image name (got '$vector_image')"
+  fi
   docker info >/dev/null 2>&1 ||
     die "no Docker engine answers 'docker info' (scripts/prepare-machine.sh starts one)"
   mkdir -p "$logs"
@@ -252,10 +273,17 @@ main() {
     die "test/standins/vector/Dockerfile or build-context.sh is missing: cannot build $standin_image"
   fi
 
+  local built=("$base_image" "$haproxy_image" "$standin_image")
+  if [ -n "$vector_binary" ]; then
+    ensure_image "$vector_image" \
+      "$(hash_inputs "$repo/scripts/images/vector" "$base_id" "$(sha256sum <"$vector_binary")")" build_vector
+    built+=("$vector_image")
+  fi
+
   # The images on top of the base share its layers: their own share is the difference.
   local image base_size size
   base_size="$(docker image inspect -f '{{.Size}}' "$base_image")"
-  for image in "$base_image" "$haproxy_image" "$standin_image"; do
+  for image in "${built[@]}"; do
     size="$(docker image inspect -f '{{.Size}}' "$image")"
     if [ "$image" = "$base_image" ]; then
       say "image $image $(awk -v size="$size" 'BEGIN { printf "%.0f MB", size / 1e6 }')"

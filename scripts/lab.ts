@@ -12,7 +12,7 @@ import { projectName } from "../components/constants";
 import { buildLab } from "../components/lab";
 import { detectLabMode, type LabMode } from "./labMode";
 import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
-import { labPulumiHome, openLabStack } from "./runner";
+import { openLabStack } from "./runner";
 
 const repoRoot = path.resolve(__dirname, "..");
 const backendDir = path.join(repoRoot, ".lab", "state");
@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
   const stackName = stackFlag >= 0 ? argv[stackFlag + 1] : "dev";
   const [command, ...rest] = argv.filter((_, i) => stackFlag < 0 || (i !== stackFlag && i !== stackFlag + 1));
   if (!stackName) throw new Error(usage);
-  const mode = detectLabMode(process.env, labPulumiHome());
+  const mode = detectLabMode(process.env, repoRoot);
   // On stderr, so `host-agent > file` gets only the YAML.
   if (command !== "status") console.error(mode.announcement);
   switch (command) {

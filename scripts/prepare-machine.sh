@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Prepares this machine to run the lab for real without the internet (DESIGN.md, "Running it"):
-# Debian packages, a Docker engine, a Pulumi CLI at the npm SDK's version, the stand-in docker
-# and tls plugins in the lab's own Pulumi home, and the local images (scripts/build-images.sh).
+# Prepares this machine to run the lab (README, "Modes"): Debian packages, a Docker engine, a Pulumi
+# CLI at the npm SDK's version, and per mode (scripts/labMode.ts decides it):
+#   air-gapped (LAB_BUNDLE=DIR or bundle/): the bundle's checksums checked, its CLI and language host,
+#     its real docker and tls plugins in the lab's Pulumi home (.lab/pulumi-home), its Vector binary
+#     (.lab/vector-<version>/bin/vector) and a local image of it;
+#   every mode but real: the local images (scripts/build-images.sh) and the stand-in plugins in their
+#     own Pulumi home (.lab/pulumi-home-standins): the fallback, and what their tests run on.
 # Idempotent: a second run only checks, in seconds.
 # Prints one line per thing it used, installed or built, and where it came from; lines of things
 # this run changed start with "+".
-# Writes .lab/env.sh (source it for PULUMI_HOME and PATH) and .lab/cli/bin/pulumi (the CLI chosen).
+# Writes .lab/env.sh (source it for PULUMI_HOME and PATH) and .lab/cli/bin/ (the CLI chosen, and the
+# bundle's Node language host, so that plain `pulumi up` works).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lab="$repo/.lab"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/vector-ha-lab"
-export PULUMI_HOME="$lab/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true
 
 cleanup_dirs=()
@@ -77,6 +81,45 @@ ensure_node_modules() {
   fi
 }
 
+# The mode and the names it implies, from scripts/labMode.ts (one rule for the script and the lab).
+decide_mode() {
+  local assignments
+  assignments="$(cd "$repo" && node_modules/.bin/ts-node --transpile-only scripts/labMode.ts)" ||
+    die "cannot decide the lab's mode (message above)"
+  eval "$assignments"
+  say "mode: $lab_mode${lab_bundle:+, bundle $lab_bundle}"
+}
+
+# Sets part_file and part_sha for one file of the bundle; a missing file, or one whose sha256 differs
+# from the bundle's SHA256SUMS, stops the run with its name.
+bundle_part() {
+  local name="$1" what="$2" listed
+  part_file="$lab_bundle/$name"
+  [ -f "$part_file" ] ||
+    die "bundle: $part_file is missing ($what); the bundle holds: $(ls -m "$lab_bundle")"
+  part_sha="$(sha256sum "$part_file" | cut -d ' ' -f 1)"
+  if [ -f "$lab_bundle/SHA256SUMS" ]; then
+    listed="$(awk -v name="$name" '$2 == name || $2 == "*" name { print $1 }' "$lab_bundle/SHA256SUMS")"
+    [ -n "$listed" ] || die "bundle: $name is not listed in $lab_bundle/SHA256SUMS"
+    [ "$listed" = "$part_sha" ] ||
+      die "bundle: $part_file is damaged: its sha256 is $part_sha, $lab_bundle/SHA256SUMS says $listed"
+  elif [ -z "${warned_no_sums:-}" ]; then
+    warned_no_sums=1
+    say "bundle: WARNING: no SHA256SUMS in $lab_bundle, files used unchecked"
+  fi
+}
+
+# Extracts a bundle archive once into $dest (kept while the archive's sha256 is the same).
+extract_part() {
+  local dest="$1" stamp="$1/.bundle-sha256"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$part_sha" ]; then return 1; fi
+  rm -rf "$dest" "$dest.partial"
+  mkdir -p "$dest.partial"
+  tar -C "$dest.partial" -xzf "$part_file" || die "bundle: cannot extract $part_file"
+  printf '%s\n' "$part_sha" >"$dest.partial/.bundle-sha256"
+  mv "$dest.partial" "$dest"
+}
+
 package_field() { node -p "require('$repo/node_modules/$1/package.json').$2"; }
 
 # True when version $1 >= version $2 (both without a leading "v").
@@ -122,14 +165,24 @@ EOF
   did "pulumi cli: built $out in $((SECONDS - started)) s"
 }
 
-# Chooses the CLI and links it as .lab/cli/bin/pulumi, the layout the Automation API's
-# PulumiCommand.get({ root }) expects, so scripts/runner.ts finds the same CLI.
+# Chooses the CLI and links it into .lab/cli/bin, the layout the Automation API's
+# PulumiCommand.get({ root }) expects, so scripts/runner.ts finds the same CLI. In air-gapped mode the
+# bundle's CLI and its Node language host; otherwise a new enough one on PATH, a cached build, or a build.
 ensure_pulumi_cli() {
-  local wanted have="" cli cached
+  local wanted have="" cli cached host=""
   wanted="$(package_field @pulumi/pulumi version)"
   cached="$cache/pulumi/v$wanted/pulumi"
-  if command -v pulumi >/dev/null && have="$(pulumi version 2>/dev/null)" && have="${have#v}" &&
-    [ -n "$have" ] && version_at_least "$have" "$wanted"; then
+  # The bundle's CLI in air-gapped mode, and in any mode where nothing newer is on PATH: no Go build.
+  if [ -n "$lab_bundle" ] && { [ "$lab_mode" = airgapped ] || ! pulumi_on_path_at_least "$wanted"; }; then
+    bundle_part "pulumi-v$wanted-linux-x64.tar.gz" "the Pulumi CLI v$wanted and its Node language host"
+    if extract_part "$cache/pulumi/bundle-${part_sha:0:16}"; then
+      did "pulumi cli: extracted v$wanted from $part_file"
+    fi
+    cli="$cache/pulumi/bundle-${part_sha:0:16}/pulumi/pulumi"
+    host="$(dirname "$cli")/pulumi-language-nodejs"
+    [ -x "$cli" ] && [ -x "$host" ] || die "bundle: $part_file holds no pulumi/pulumi and pulumi/pulumi-language-nodejs"
+    say "pulumi cli: using the bundle's v$wanted and its Node language host"
+  elif pulumi_on_path_at_least "$wanted"; then
     cli="$(command -v pulumi)"
     say "pulumi cli: using $cli on PATH (v$have, SDK wants >= v$wanted)"
   elif [ -x "$cached" ]; then
@@ -140,13 +193,60 @@ ensure_pulumi_cli() {
     build_pulumi_cli "$wanted" "$cached"
     cli="$cached"
   fi
-  cli="$(readlink -f "$cli")"
   mkdir -p "$lab/cli/bin"
-  if [ "$(readlink "$lab/cli/bin/pulumi" 2>/dev/null)" != "$cli" ]; then
-    ln -sfn "$cli" "$lab/cli/bin/pulumi"
-    did "pulumi cli: linked $lab/cli/bin/pulumi -> $cli"
-  fi
+  link_tool "$lab/cli/bin/pulumi" "$(readlink -f "$cli")"
+  link_tool "$lab/cli/bin/pulumi-language-nodejs" "${host:+$(readlink -f "$host")}"
   pulumi_cli="$lab/cli/bin/pulumi"
+}
+
+# True when a pulumi on PATH (not the lab's own link) reports version $1 or newer; sets `have`.
+pulumi_on_path_at_least() {
+  local found
+  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$lab/cli/bin" | paste -sd:)" command -v pulumi)" || return 1
+  have="$("$found" version 2>/dev/null)" && have="${have#v}" && [ -n "$have" ] && version_at_least "$have" "$1"
+}
+
+# Points $1 at $2, or removes $1 when $2 is empty; says so when that changed something.
+link_tool() {
+  local link="$1" target="$2"
+  if [ -z "$target" ]; then
+    if [ -L "$link" ]; then rm -f "$link" && did "removed $link (not this mode's)"; fi
+  elif [ "$(readlink "$link" 2>/dev/null)" != "$target" ]; then
+    ln -sfn "$target" "$link"
+    did "linked $link -> $target"
+  fi
+}
+
+# The bundle's real docker and tls plugins, at the versions the npm SDKs ask for, into the lab's Pulumi
+# home (never ~/.pulumi), with `pulumi plugin install --file`.
+ensure_bundle_plugin() {
+  local name="$1" version plugin_dir installed
+  version="v$(package_field "@pulumi/$name" pulumi.version)"
+  bundle_part "pulumi-resource-$name-$version-linux-amd64.tar.gz" "the real $name provider plugin $version"
+  plugin_dir="$bundle_pulumi_home/plugins/resource-$name-$version"
+  if [ "$(cat "$plugin_dir.bundle-sha256" 2>/dev/null)" = "$part_sha" ] && [ -x "$plugin_dir/pulumi-resource-$name" ]; then
+    say "plugin $name $version: the bundle's, installed in $plugin_dir"
+    return
+  fi
+  if ! installed="$(PULUMI_HOME="$bundle_pulumi_home" "$pulumi_cli" plugin install resource "$name" "$version" --file "$part_file" --reinstall 2>&1)"; then
+    printf '%s\n' "$installed" >&2
+    die "pulumi plugin install failed for $part_file"
+  fi
+  printf '%s\n' "$part_sha" >"$plugin_dir.bundle-sha256"
+  did "plugin $name $version: installed the bundle's into $plugin_dir"
+}
+
+# The bundle's Vector, extracted to .lab/vector-<version>/bin/vector: the local image is built from it
+# and the tests run its `vector validate`.
+ensure_bundle_vector() {
+  local archive="vector-$vector_version-x86_64-unknown-linux-gnu.tar.gz" dest="$lab/vector-$vector_version"
+  bundle_part "$archive" "the real Vector $vector_version"
+  if extract_part "$dest.archive"; then did "vector: extracted $vector_version from $part_file"; fi
+  vector_binary="$dest.archive/vector-x86_64-unknown-linux-gnu/bin/vector"
+  [ -x "$vector_binary" ] || die "bundle: $part_file holds no vector-x86_64-unknown-linux-gnu/bin/vector"
+  mkdir -p "$dest/bin"
+  link_tool "$dest/bin/vector" "$vector_binary"
+  say "vector: $("$vector_binary" --version) from the bundle, at $dest/bin/vector"
 }
 
 # Compiles one stand-in provider and installs it as plugin resource-<name> at the version the npm
@@ -165,7 +265,7 @@ ensure_standin_plugin() {
   tsconfig="$out/tsconfig.$name.json"
   wrapper_dir="$out/$name-plugin"
   stamp="$out/$name-$version.sha256"
-  plugin_dir="$PULUMI_HOME/plugins/resource-$name-$version"
+  plugin_dir="$standins_pulumi_home/plugins/resource-$name-$version"
   if [ -f "$stamp" ] && [ -x "$plugin_dir/pulumi-resource-$name" ] &&
     (cd / && sha256sum --check --quiet --status "$stamp"); then
     say "stand-in plugin $name $version: up to date in $plugin_dir (sources unchanged)"
@@ -191,7 +291,7 @@ exec node --enable-source-maps "$main_js" "\$@"
 EOF
   chmod +x "$wrapper_dir/pulumi-resource-$name"
   tar -C "$wrapper_dir" -czf "$out/$name-plugin.tgz" "pulumi-resource-$name"
-  if ! installed="$("$pulumi_cli" plugin install resource "$name" "$version" --file "$out/$name-plugin.tgz" --reinstall 2>&1)"; then
+  if ! installed="$(PULUMI_HOME="$standins_pulumi_home" "$pulumi_cli" plugin install resource "$name" "$version" --file "$out/$name-plugin.tgz" --reinstall 2>&1)"; then
     printf '%s\n' "$installed" >&2
     die "pulumi plugin install failed for the $name stand-in"
   fi
@@ -205,8 +305,11 @@ EOF
 
 write_env_file() {
   local env_file="$lab/env.sh" content
-  content="# Written by scripts/prepare-machine.sh: the lab's Pulumi CLI and Pulumi home.
-export PULUMI_HOME='$PULUMI_HOME'
+  local home
+  # For plain `pulumi`: the bundle's real plugins where there is a bundle, else the stand-ins.
+  if [ -n "$lab_bundle" ]; then home="$bundle_pulumi_home"; else home="$standins_pulumi_home"; fi
+  content="# Written by scripts/prepare-machine.sh: the lab's Pulumi CLI and the Pulumi home for plain \`pulumi\`.
+export PULUMI_HOME='$home'
 export PATH='$lab/cli/bin':\"\$PATH\"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true"
@@ -218,14 +321,16 @@ export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true"
   fi
 }
 
-# Local images for stand-ins mode; the same rule as scripts/labMode.ts decides the mode (a full
-# Pulumi installation, i.e. its Node language host on PATH, means real mode and official images).
+# Local images in every mode but real (there the engine pulls the official ones), with the bundle's
+# Vector in air-gapped mode.
 ensure_local_images() {
-  if [ "${LAB_MODE:-}" = real ] || { [ -z "${LAB_MODE:-}" ] && command -v pulumi-language-nodejs >/dev/null; }; then
+  if [ "$lab_mode" = real ]; then
     say "images: real mode, the official images are pulled by the engine"
     return
   fi
-  bash "$repo/scripts/build-images.sh" | sed 's/^/prepare-machine: /'
+  local args=()
+  if [ -n "$lab_bundle" ]; then args=(--vector-binary "$vector_binary" --vector-image "$vector_image"); fi
+  bash "$repo/scripts/build-images.sh" "${args[@]}" | sed 's/^/prepare-machine: /'
 }
 
 main() {
@@ -233,17 +338,24 @@ main() {
   for arg in "$@"; do
     case "$arg" in
       -h | --help)
-        sed -n '2,6p' "${BASH_SOURCE[0]}"
+        sed -n '2,13p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
       *) die "unknown argument '$arg'" ;;
     esac
   done
-  mkdir -p "$lab" "$PULUMI_HOME"
+  mkdir -p "$lab"
   ensure_debian_packages
   ensure_docker_engine
   ensure_node_modules
+  decide_mode
+  mkdir -p "$bundle_pulumi_home" "$standins_pulumi_home"
   ensure_pulumi_cli
+  if [ -n "$lab_bundle" ]; then
+    ensure_bundle_plugin docker
+    ensure_bundle_plugin tls
+    ensure_bundle_vector
+  fi
   ensure_standin_plugin docker
   ensure_standin_plugin tls
   ensure_local_images

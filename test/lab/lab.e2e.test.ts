@@ -1,9 +1,11 @@
 /**
  * The whole lab for real: the Pulumi engine (Automation API, file backend in a temporary folder, a
- * fresh stack) on a real Docker engine with real HAProxy, certificates and TLS. Here the docker/tls
- * plugins and the Vector image are the named stand-ins; with LAB_MODE=real the same test runs the real
- * plugins and official images. Steps run in order and share one lab; a failed step still tears it down.
+ * fresh stack) on a real Docker engine with real HAProxy, certificates and TLS, in the mode this
+ * machine runs (scripts/labMode.ts): in CI the bundle's real docker/tls plugins and real Vector; with
+ * LAB_MODE=standins the named stand-ins; with LAB_MODE=real the official images. Steps run in order and
+ * share one lab; a failed step still tears it down.
  */
+import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -20,8 +22,8 @@ import { receivedLogsPath } from "../../components/vectorConfig";
 import { parseBackendServers, type BackendServerStats } from "../../scripts/haproxyStats";
 import { detectLabMode } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
-import { labPulumiHome, openLabStack, removeLabStack } from "../../scripts/runner";
-import { docker, freePort } from "../support/host";
+import { openLabStack, removeLabStack } from "../../scripts/runner";
+import { docker, freePort, repoRoot } from "../support/host";
 import { makeCa, makeLeaf } from "../support/throwawayCa";
 
 /**
@@ -36,7 +38,7 @@ const standinLimits = [
 /** Added to the health-check bound: stats polling (200 ms) and a loaded 2-core machine. */
 const boundMarginMs = 2000;
 
-const mode = detectLabMode(process.env, labPulumiHome());
+const mode = detectLabMode(process.env, repoRoot);
 const stackName = `e2e-${crypto.randomBytes(3).toString("hex")}`;
 const naming = labNaming(projectName, stackName);
 const timings: Record<string, number> = {};
@@ -197,6 +199,12 @@ function foreignClientCertificate(dir: string): { cert: string; key: string } {
   return { cert: read("intruder.crt"), key: read("intruder.key") };
 }
 
+/** Everything a container logged, on stdout and stderr (Vector logs on stderr). */
+function containerLogs(name: string): string {
+  const result = spawnSync("docker", ["logs", name], { encoding: "utf8" });
+  return `${result.stdout}\n${result.stderr}`;
+}
+
 function containerIdentity(name: string): string {
   return docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name);
 }
@@ -262,7 +270,11 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
       maxConnectionAgeSecs: "5",
       ...mode.configOverrides,
     };
-    console.log(`${mode.announcement}\nStand-in limits: ${standinLimits.join("; ")}`);
+    console.log(
+      mode.kind === "standins"
+        ? `${mode.announcement}\nStand-in limits: ${standinLimits.join("; ")}`
+        : mode.announcement,
+    );
   });
 
   afterAll(async () => {
@@ -312,7 +324,22 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     });
   });
 
-  it("1a. keeps every private key out of the state in clear text (the file backend's own files)", () => {
+  it("1a. logs no ERROR in any container of the healthy lab, and no Vector warning about TLS or acknowledgements", async () => {
+    // Long enough for agents to reconnect at least twice (maxConnectionAgeSecs 5): each reconnect is
+    // a TLS handshake that, without the aggregators' OpenSSL settings, draws a WARN (alert 80).
+    await new Promise((resolve) => setTimeout(resolve, 12000));
+    const containers = stackDockerObjects(projectName, stackName).containers;
+    expect(containers.length).toBe(7);
+    const problems = containers.flatMap((name) =>
+      containerLogs(name)
+        .split("\n")
+        .filter((line) => / ERROR |\[ALERT\]|alert number|acknowledgements are not supported/.test(line))
+        .map((line) => `${name}: ${line}`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it("1a'. keeps every private key out of the state in clear text (the file backend's own files)", () => {
     const stateFiles: string[] = [];
     const walk = (dir: string): void => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {

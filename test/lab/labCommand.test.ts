@@ -1,47 +1,74 @@
 /**
  * The README's first command as a user runs it: `npm run lab -- up`, `status`, `scale N`, `down`, on a
- * stack of its own (settings in its own Pulumi.<stack>.yaml, its own ports) in the lab's backend.
+ * stack of its own (settings in its own Pulumi.<stack>.yaml, its own ports) in the lab's backend. Run
+ * in this machine's mode (in CI: air-gapped, on the bundle's real parts) and, where that is another,
+ * once more on the stand-ins, the fallback, so that they keep working.
  */
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { projectName } from "../../components/constants";
-import { detectLabMode } from "../../scripts/labMode";
+import { receivedLogsPath } from "../../components/vectorConfig";
+import { detectLabMode, type LabModeKind } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
-import { labPulumiHome, removeLabStack } from "../../scripts/runner";
+import { removeLabStack } from "../../scripts/runner";
 import { docker, freePort, repoRoot } from "../support/host";
 
-const stackName = `cmd-${crypto.randomBytes(3).toString("hex")}`;
-const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+const modes = [...new Set<LabModeKind>([detectLabMode(process.env, repoRoot).kind, "standins"])];
 
-function lab(...args: string[]): string {
-  return execFileSync("npm", ["run", "--silent", "lab", "--", ...args, "--stack", stackName], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
+describe.each(modes)("npm run lab (%s mode)", (modeKind) => {
+  const stackName = `cmd-${crypto.randomBytes(3).toString("hex")}`;
+  const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+  const env = { ...process.env, LAB_MODE: modeKind };
 
-/** Aggregators shown UP in both backends of the status table. */
-function upInStatus(status: string): number {
-  const rows = status.split("\n").filter((line) => / UP /.test(line));
-  const perBackend = (backend: string) => rows.filter((line) => line.startsWith(backend)).length;
-  return Math.min(perBackend("vector_aggregators"), perBackend("remote_write_aggregators"));
-}
-
-async function statusUntil(aggregators: number): Promise<string> {
-  const deadline = Date.now() + 60000;
-  let status = "";
-  while (Date.now() < deadline) {
-    status = lab("status");
-    if (upInStatus(status) === aggregators) return status;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  function lab(...args: string[]): string {
+    return execFileSync("npm", ["run", "--silent", "lab", "--", ...args, "--stack", stackName], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   }
-  throw new Error(`status never showed ${aggregators} aggregators UP:\n${status}`);
-}
 
-describe("npm run lab", () => {
+  /** Aggregators shown UP in both backends of the status table. */
+  function upInStatus(status: string): number {
+    const rows = status.split("\n").filter((line) => / UP /.test(line));
+    const perBackend = (backend: string) => rows.filter((line) => line.startsWith(backend)).length;
+    return Math.min(perBackend("vector_aggregators"), perBackend("remote_write_aggregators"));
+  }
+
+  async function statusUntil(aggregators: number): Promise<string> {
+    const deadline = Date.now() + 60000;
+    let status = "";
+    while (Date.now() < deadline) {
+      status = lab("status");
+      if (upInStatus(status) === aggregators) return status;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    throw new Error(`status never showed ${aggregators} aggregators UP:\n${status}`);
+  }
+
+  /** Lines the aggregators wrote from the agent's demo app, once there are some. */
+  async function receivedFromAgent(): Promise<string[]> {
+    const agent = `${projectName}-${stackName}-agent-0`;
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      const lines = [0, 1].flatMap((index) => {
+        const aggregator = `${projectName}-${stackName}-aggregator-${index}`;
+        try {
+          return docker("exec", aggregator, "cat", receivedLogsPath(aggregator)).split("\n");
+        } catch {
+          return [];
+        }
+      });
+      const fromAgent = lines.filter((line) => line.includes(`${agent} demo event`));
+      if (fromAgent.length > 0) return fromAgent;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    throw new Error(`no event from ${agent} reached an aggregator within 60 s`);
+  }
+
   beforeAll(async () => {
     const [vectorPort, remoteWritePort, statsPort] = [await freePort(), await freePort(), await freePort()];
     fs.writeFileSync(
@@ -63,24 +90,24 @@ describe("npm run lab", () => {
     try {
       if (docker("ps", "-aq", "--filter", `label=vector-ha-lab.stack=${stackName}`)) lab("down");
     } finally {
-      const mode = detectLabMode(process.env, labPulumiHome());
       await removeLabStack({
         stackName,
         backendDir: path.join(repoRoot, ".lab", "state"),
-        pulumiHome: mode.pulumiHome,
+        pulumiHome: detectLabMode(env, repoRoot).pulumiHome,
       });
       fs.rmSync(stackFile, { force: true });
     }
   });
 
-  it("up brings a lab whose status shows every aggregator UP, and prints where to look", async () => {
+  it("up brings a lab whose status shows every aggregator UP, whose events arrive, and prints where to look", async () => {
     const output = lab("up");
-    expect(output).toMatch(/The lab is up \((standins|real) mode/);
+    expect(output).toContain(`The lab is up (${modeKind} mode`);
     expect(output).toMatch(/HAProxy stats: +http:\/\/localhost:\d+\/stats/);
     const status = await statusUntil(2);
     expect(status).toMatch(
       new RegExp(`vector-ha-lab-${stackName}-aggregator-0 +aggregator +running +healthy`),
     );
+    expect((await receivedFromAgent())[0]).toMatch(/"message":"\d+ vector-ha-lab-cmd-\w+-agent-0 demo event/);
   });
 
   it("scale 3 edits the stack file and adds an aggregator that HAProxy sees", async () => {

@@ -1,15 +1,21 @@
 /**
  * scripts/prepare-machine.sh on this machine: a first run makes everything present (it may build
- * the Pulumi CLI, minutes when cold); a second run finds everything and changes nothing, in seconds.
+ * the Pulumi CLI, minutes when cold, where there is no bundle); a second run finds everything and
+ * changes nothing, in seconds. With a bundle (LAB_BUNDLE, as in CI): its real plugins in the lab's
+ * Pulumi home, its CLI and language host, its Vector; a damaged or missing bundle file is named.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runScript } from "../support/host";
 
 const repo = path.resolve(__dirname, "../..");
-const pulumiHome = path.join(repo, ".lab", "pulumi-home");
+const homes = {
+  bundle: path.join(repo, ".lab", "pulumi-home"),
+  standins: path.join(repo, ".lab", "pulumi-home-standins"),
+};
+const bundle = process.env.LAB_BUNDLE ? path.resolve(process.env.LAB_BUNDLE) : undefined;
 const labCli = path.join(repo, ".lab", "cli", "bin", "pulumi");
 
 /** The installed package.json of an npm package. */
@@ -47,6 +53,7 @@ describe("prepare-machine.sh", () => {
       "pulumi cli:",
       "stand-in plugin docker",
       "stand-in plugin tls",
+      "mode:",
       "env:",
     ]) {
       expect(first.lines.some((line) => line.includes(piece))).toBe(true);
@@ -74,13 +81,17 @@ describe("prepare-machine.sh", () => {
     expect(cliVersion.localeCompare(sdkVersion, undefined, { numeric: true })).toBeGreaterThanOrEqual(0);
   });
 
-  it("installs each existing stand-in at the npm SDK's plugin version, in the lab's Pulumi home only", () => {
-    const listed = JSON.parse(
+  /** The plugins in one of the lab's Pulumi homes, with the path of each. */
+  const pluginsIn = (home: string) =>
+    JSON.parse(
       execFileSync(labCli, ["plugin", "ls", "--json"], {
         encoding: "utf8",
-        env: { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
+        env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
       }),
-    ) as { name: string; kind: string; version: string }[];
+    ) as { name: string; kind: string; version: string; path: string }[];
+
+  it("installs each existing stand-in at the npm SDK's plugin version, in the stand-ins' own Pulumi home only", () => {
+    const listed = pluginsIn(homes.standins);
     for (const name of standins) {
       const version = installedPackage(`@pulumi/${name}`).pulumi?.version;
       expect(listed).toContainEqual(expect.objectContaining({ name, kind: "resource", version }));
@@ -88,9 +99,63 @@ describe("prepare-machine.sh", () => {
     expect(listUserPlugins()).toEqual(userPluginsBefore);
   });
 
-  it("writes .lab/env.sh with the lab's Pulumi home and CLI first on PATH", () => {
+  (bundle ? it : it.skip)(
+    "installs the bundle's real plugins, CLI, language host and Vector (LAB_BUNDLE)",
+    () => {
+      const listed = pluginsIn(homes.bundle);
+      for (const name of ["docker", "tls"]) {
+        const version = installedPackage(`@pulumi/${name}`).pulumi?.version;
+        const plugin = listed.find((p) => p.name === name && p.version === version);
+        expect(plugin).toBeDefined();
+        // The real provider binary, not the stand-in's two-line wrapper script.
+        expect(fs.statSync(path.join(plugin!.path, `pulumi-resource-${name}`)).size).toBeGreaterThan(
+          10_000_000,
+        );
+      }
+      expect(fs.existsSync(path.join(path.dirname(labCli), "pulumi-language-nodejs"))).toBe(true);
+      const vectorVersion = execFileSync(
+        path.join(repo, ".lab", "vector-0.57.0", "bin", "vector"),
+        ["--version"],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(vectorVersion).toMatch(/^vector 0\.57\.0 /);
+      expect(first.lines).toContainEqual(expect.stringMatching(/mode: airgapped, bundle /));
+    },
+  );
+
+  (bundle ? it : it.skip)("names a damaged or a missing bundle file, and stops", () => {
+    const damaged = fs.mkdtempSync(path.join(os.tmpdir(), "damaged-bundle-"));
+    try {
+      for (const name of fs.readdirSync(bundle!))
+        fs.symlinkSync(path.join(bundle!, name), path.join(damaged, name));
+      const plugin = `pulumi-resource-docker-v${installedPackage("@pulumi/docker").pulumi?.version}-linux-amd64.tar.gz`;
+      fs.rmSync(path.join(damaged, plugin));
+      fs.writeFileSync(path.join(damaged, plugin), "not the plugin");
+      const run = () =>
+        spawnSync("bash", ["scripts/prepare-machine.sh"], {
+          cwd: repo,
+          encoding: "utf8",
+          env: { ...process.env, LAB_BUNDLE: damaged },
+        });
+      const broken = run();
+      expect(broken.status).not.toBe(0);
+      expect(broken.stderr).toContain(`bundle: ${path.join(damaged, plugin)} is damaged: its sha256 is`);
+      fs.rmSync(path.join(damaged, plugin));
+      const missing = run();
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain(
+        `bundle: ${path.join(damaged, plugin)} is missing (the real docker provider plugin`,
+      );
+    } finally {
+      fs.rmSync(damaged, { recursive: true, force: true });
+    }
+  });
+
+  it("writes .lab/env.sh with the Pulumi home for plain pulumi and the lab's CLI first on PATH", () => {
     const env = fs.readFileSync(path.join(repo, ".lab", "env.sh"), "utf8");
-    expect(env).toContain(`export PULUMI_HOME='${pulumiHome}'`);
+    expect(env).toContain(`export PULUMI_HOME='${bundle ? homes.bundle : homes.standins}'`);
     expect(env).toContain(`export PATH='${path.dirname(labCli)}':"$PATH"`);
   });
 });

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { parseLabConfig, readLabConfig, type LabConfig } from "../../components/config";
-import { haproxyConfigPath, labelKeys, vectorPaths } from "../../components/constants";
+import { demoAppPaths, haproxyConfigPath, labelKeys, vectorPaths } from "../../components/constants";
 import { buildLab, type LabOutputs } from "../../components/lab";
 import { runUnderMocks, type DeclaredResource, type MockRun } from "../support/pulumiMocks";
 import { isSecretValue, reveal } from "../support/wireValues";
@@ -20,7 +20,10 @@ interface ContainerInputs {
   labels: { label: string; value: string }[];
   networksAdvanced: { name: string; aliases: string[] }[];
   uploads: { file: string; content: unknown }[];
-  volumes?: { volumeName: string; containerPath: string }[];
+  volumes?: { volumeName: string; containerPath: string; readOnly?: boolean }[];
+  entrypoints?: string[];
+  networkMode?: string;
+  envs?: string[];
   ports?: { internal: number; external: number; ip: string }[];
   healthcheck?: { tests: string[] };
 }
@@ -73,6 +76,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
       `${prefix}-haproxy`,
       ...Array.from({ length: config.aggregatorCount }, (_, i) => `${prefix}-aggregator-${i}`),
       ...Array.from({ length: config.agentCount }, (_, i) => `${prefix}-agent-${i}`),
+      ...Array.from({ length: config.agentCount }, (_, i) => `${prefix}-demo-app-${i}`),
     ].sort();
     expect(names).toEqual(expected);
     const networks = run.resources.filter((r) => r.type === "docker:index/network:Network");
@@ -89,8 +93,11 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
         "docker:index/volume:Volume",
       ].includes(r.type),
     );
-    // The network, HAProxy, and a container plus a data volume per aggregator and agent.
-    expect(dockerObjects).toHaveLength(2 + 2 * (config.aggregatorCount + config.agentCount));
+    // The network, HAProxy, a container plus a data volume per aggregator and agent, and per agent its
+    // demo app's container and log volume.
+    expect(dockerObjects).toHaveLength(
+      2 + 2 * (config.aggregatorCount + config.agentCount) + 2 * config.agentCount,
+    );
     for (const object of dockerObjects) {
       expect(String(object.inputs.name).startsWith(`${prefix}-`)).toBe(true);
       const labels = labelsOf(object.inputs as { labels?: { label: string; value: string }[] });
@@ -100,9 +107,14 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
     }
   });
 
-  it("puts every container on the lab's network; aggregators share the alias HAProxy resolves", () => {
+  it("puts every container on the lab's network (demo apps on none); aggregators share the alias HAProxy resolves", () => {
     for (const container of containers(run)) {
-      expect(container.networksAdvanced.map((n) => n.name)).toEqual([`${prefix}-network`]);
+      if (container.name.includes("-demo-app-")) {
+        expect(container.networkMode).toBe("none");
+        expect(container.networksAdvanced).toBeUndefined();
+      } else {
+        expect(container.networksAdvanced.map((n) => n.name)).toEqual([`${prefix}-network`]);
+      }
     }
     const aggregatorAliases = containers(run)
       .filter((c) => c.name.includes("-aggregator-"))
@@ -132,10 +144,21 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
   });
 
   it("gives each Vector container a valid vector.yaml and every file it names", () => {
-    for (const container of containers(run).filter((c) => !c.name.endsWith("-haproxy"))) {
-      expect(container.uploads.map((u) => u.file).sort()).toEqual(
-        [vectorPaths.config, vectorPaths.caCert, vectorPaths.nodeCert, vectorPaths.nodeKey].sort(),
-      );
+    const vectorContainers = containers(run).filter((c) => /-(aggregator|agent)-\d+$/.test(c.name));
+    expect(vectorContainers).toHaveLength(config.aggregatorCount + config.agentCount);
+    for (const container of vectorContainers) {
+      const files: string[] = [
+        vectorPaths.config,
+        vectorPaths.caCert,
+        vectorPaths.nodeCert,
+        vectorPaths.nodeKey,
+      ];
+      // Aggregators also get their OpenSSL settings, named by OPENSSL_CONF.
+      if (container.name.includes("-aggregator-")) {
+        files.push(vectorPaths.opensslConfig);
+        expect(container.envs).toEqual([`OPENSSL_CONF=${vectorPaths.opensslConfig}`]);
+      }
+      expect(container.uploads.map((u) => u.file).sort()).toEqual(files.sort());
       const vectorYaml = parse(
         String(reveal(container.uploads.find((u) => u.file === vectorPaths.config)?.content)),
       );
@@ -197,7 +220,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
     }
     expect(leaks).toEqual([]);
     const vectorContainers = run.resources.filter(
-      (r) => r.type === containerType && !String(r.inputs.name).endsWith("-haproxy"),
+      (r) => r.type === containerType && /-(aggregator|agent)-\d+$/.test(String(r.inputs.name)),
     );
     for (const container of vectorContainers) {
       const uploads = container.inputs.uploads as { file: string; content: unknown }[] | { value: unknown };
@@ -216,7 +239,7 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
   });
 
   it("points every agent at the balancer's alias and ports, never at an aggregator", () => {
-    for (const agent of containers(run).filter((c) => c.name.includes("-agent-"))) {
+    for (const agent of containers(run).filter((c) => /-agent-\d+$/.test(c.name))) {
       const agentYaml = parse(String(agent.uploads.find((u) => u.file === vectorPaths.config)?.content));
       expect(agentYaml.sinks.to_balancer.routing.endpoints).toEqual([
         `${prefix}-balancer:${config.vectorPort}`,
@@ -224,8 +247,29 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
       expect(agentYaml.sinks.metrics_to_balancer.endpoint).toBe(
         `https://${prefix}-balancer:${config.remoteWritePort}/`,
       );
-      expect(agentYaml.sources.demo_logs.lines.join()).toContain(agent.name);
     }
+  });
+
+  it("gives each agent a demo app writing, on a volume of their own, the log file the agent reads read-only", () => {
+    for (let i = 0; i < config.agentCount; i++) {
+      const agent = containerNamed(run, `${prefix}-agent-${i}`);
+      const app = containerNamed(run, `${prefix}-demo-app-${i}`);
+      const logVolume = `${prefix}-demo-app-${i}-logs`;
+      expect(app.volumes).toEqual([{ volumeName: logVolume, containerPath: demoAppPaths.logDir }]);
+      expect(agent.volumes).toContainEqual({
+        volumeName: logVolume,
+        containerPath: demoAppPaths.logDir,
+        readOnly: true,
+      });
+      // The app runs the Vector image's bash, and names this agent in every line it writes.
+      expect(app.image).toBe(agent.image);
+      expect(app.entrypoints?.slice(0, 2)).toEqual(["bash", "-c"]);
+      expect(app.entrypoints?.[2]).toContain(demoAppPaths.logFile);
+      expect(app.entrypoints?.[2]).toContain(`${prefix}-agent-${i} demo event`);
+      const agentYaml = parse(String(agent.uploads.find((u) => u.file === vectorPaths.config)?.content));
+      expect(agentYaml.sources.app_logs.include).toEqual([demoAppPaths.logFile]);
+    }
+    expect(run.outputs.demoAppContainerNames).toHaveLength(config.agentCount);
   });
 
   it("gives a host agent a ready vector.yaml that dials the published ports and validates", () => {

@@ -2,11 +2,8 @@
 import { containerTlsFiles, type AgentVectorSpec } from "../../components/vectorConfig";
 
 export const devAgentSpec: AgentVectorSpec = {
-  agentName: "vector-ha-lab-dev-agent-0",
   balancerHost: "vector-ha-lab-dev-balancer",
   vectorPort: 19093,
   remoteWritePort: 19094,
   tls: containerTlsFiles,
-  buffer: "disk",
-  eventIntervalSecs: 1,
 };

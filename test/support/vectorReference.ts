@@ -151,9 +151,9 @@ export function vectorConfigProblems(config: Record<string, unknown>): string[] 
 }
 
 /** Options whose value is a file or directory path inside the container running the config. */
-const pathOptions = new Set(["ca_file", "crt_file", "key_file", "data_dir", "path"]);
+const pathOptions = new Set(["ca_file", "crt_file", "key_file", "data_dir", "path", "include"]);
 
-/** Every file path a config names (`ca_file`, `crt_file`, `key_file`, `data_dir`, sink `path`s). */
+/** Every file path a config names (`ca_file`, `crt_file`, `key_file`, `data_dir`, sink `path`s, file source `include`s). */
 export function pathsNamedBy(config: unknown): string[] {
   const found: string[] = [];
   const walk = (value: unknown): void => {
@@ -161,6 +161,7 @@ export function pathsNamedBy(config: unknown): string[] {
     else if (typeof value === "object" && value !== null) {
       for (const [key, child] of Object.entries(value)) {
         if (pathOptions.has(key) && typeof child === "string") found.push(child);
+        else if (pathOptions.has(key) && Array.isArray(child)) found.push(...child.map(String));
         else walk(child);
       }
     }

@@ -1,9 +1,15 @@
 import { parse } from "yaml";
-import { aggregatorPorts, minimumDiskBufferBytes, vectorPaths } from "../../components/constants";
+import {
+  aggregatorPorts,
+  demoAppPaths,
+  minimumDiskBufferBytes,
+  vectorPaths,
+} from "../../components/constants";
 import {
   agentVectorConfig,
   aggregatorVectorConfig,
   componentIds,
+  hostAgentVectorConfig,
   receivedLogsPath,
   renderVectorYaml,
   type VectorConfig,
@@ -27,10 +33,11 @@ describe("rendered Vector configs conform to Vector 0.57's reference", () => {
       maxConnectionAgeSecs: 60,
     }),
     "agent with a disk buffer": agentVectorConfig(agentSpec),
-    "host agent with a memory buffer and inline PEM": agentVectorConfig({
+    "host agent with a memory buffer and inline PEM": hostAgentVectorConfig({
       ...agentSpec,
+      agentName: "vector-ha-lab-dev-host-agent",
+      eventIntervalSecs: 1,
       balancerHost: "localhost",
-      buffer: "memory",
       tls: { caFile: "-----BEGIN CERTIFICATE-----\n...", crtFile: "pem", keyFile: "pem" },
     }),
   };
@@ -64,7 +71,9 @@ describe("the validator rejects what Vector would reject", () => {
   });
 
   it("a missing required option, and one that applies only under another value", () => {
-    const config = asVectorReadsIt(agentVectorConfig(agentSpec)) as {
+    const config = asVectorReadsIt(
+      hostAgentVectorConfig({ ...agentSpec, agentName: "host", eventIntervalSecs: 1 }),
+    ) as {
       sources: Record<string, Record<string, unknown>>;
     };
     delete config.sources[componentIds.demoLogs].format;
@@ -145,21 +154,60 @@ describe("agent config", () => {
     }
   });
 
-  it("buffers on disk with acknowledgements, so nothing is lost while an aggregator is down", () => {
-    for (const sink of [toBalancer, metrics]) {
-      expect(sink.buffer).toEqual({ type: "disk", max_size: minimumDiskBufferBytes, when_full: "block" });
-      expect(sink.acknowledgements).toEqual({ enabled: true });
-    }
+  it("ships its demo app's log file with end-to-end acknowledgements through a disk buffer", () => {
+    expect(config.sources[componentIds.appLogs]).toEqual({
+      type: "file",
+      include: [demoAppPaths.logFile],
+      read_from: "beginning",
+    });
+    expect(toBalancer.inputs).toEqual([componentIds.appLogs]);
+    expect(toBalancer.buffer).toEqual({ type: "disk", max_size: minimumDiskBufferBytes, when_full: "block" });
+    expect(toBalancer.acknowledgements).toEqual({ enabled: true });
     expect(config.data_dir).toBe(vectorPaths.dataDir);
   });
 
-  it("produces sequence-numbered events that carry the agent's name", () => {
-    const demo = config.sources[componentIds.demoLogs];
-    expect(demo).toMatchObject({ type: "demo_logs", format: "shuffle", sequence: true });
-    expect((demo.lines as string[]).every((line) => line.includes(agentSpec.agentName))).toBe(true);
+  it("buffers metrics on disk but asks no acknowledgement of sources that cannot give one", () => {
+    expect(metrics.inputs).toEqual([componentIds.hostMetrics, componentIds.internalMetrics]);
+    expect(metrics.buffer).toEqual(toBalancer.buffer);
+    expect(metrics.acknowledgements).toEqual({ enabled: false });
+    // The aggregator's remote-write source answers the sink's GET health check 405.
+    expect(metrics.healthcheck).toEqual({ enabled: false });
+  });
+
+  it("never reads a source that cannot acknowledge into a sink that asks for acknowledgements", () => {
+    for (const sink of Object.values(config.sinks)) {
+      if (!(sink.acknowledgements as { enabled: boolean }).enabled) continue;
+      for (const input of sink.inputs as string[]) expect(config.sources[input].type).toBe("file");
+    }
   });
 
   it("survives the round trip through YAML unchanged", () => {
     expect(parse(renderVectorYaml(config))).toEqual(config);
+  });
+});
+
+describe("host agent config", () => {
+  const config = hostAgentVectorConfig({
+    ...agentSpec,
+    agentName: "vector-ha-lab-dev-host-agent",
+    balancerHost: "localhost",
+    eventIntervalSecs: 1,
+  });
+
+  it("keeps no state: memory buffers, no acknowledgements, and the folder it starts in as data_dir", () => {
+    expect(config.data_dir).toBe(".");
+    for (const sink of Object.values(config.sinks)) {
+      expect((sink.buffer as { type: string }).type).toBe("memory");
+      expect(sink.acknowledgements).toEqual({ enabled: false });
+    }
+  });
+
+  it("produces sequence-numbered demo events that carry its name, to the published ports", () => {
+    const demo = config.sources[componentIds.demoLogs];
+    expect(demo).toMatchObject({ type: "demo_logs", format: "shuffle", sequence: true });
+    expect((demo.lines as string[]).every((line) => line.includes("vector-ha-lab-dev-host-agent"))).toBe(
+      true,
+    );
+    expect(config.sinks[componentIds.toBalancer].routing).toEqual({ endpoints: ["localhost:19093"] });
   });
 });

@@ -2,7 +2,8 @@
  * The Vector stand-in (test/standins/vector) as the lab runs it, without Docker: an aggregator and an
  * agent as child processes on 127.0.0.1, configured by the lab's own renderers (addresses, ports and
  * in-container paths rewritten to free ports and a temporary folder), with a throwaway CA made by
- * openssl. The agent reads its certificate, key and CA as inline PEM, the aggregator from files.
+ * openssl, and the lab's demo app (its bash script, its log path rewritten) writing the file the agent
+ * tails. The agent reads its certificate, key and CA as inline PEM, the aggregator from files.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
@@ -15,14 +16,19 @@ import * as path from "path";
 import * as tls from "tls";
 import { parse, stringify } from "yaml";
 import { aggregatorHealthcheck } from "../../components/aggregatorPool";
-import { aggregatorPorts, vectorPaths } from "../../components/constants";
+import { aggregatorPorts, demoAppPaths, vectorPaths } from "../../components/constants";
+import { demoAppScript } from "../../components/demoApp";
 import {
   agentVectorConfig,
   aggregatorVectorConfig,
   componentIds,
+  demoLogLine,
+  hostAgentVectorConfig,
   renderVectorYaml,
+  type TlsMaterial,
   type VectorConfig,
 } from "../../components/vectorConfig";
+import { checkpointPath, type Checkpoint } from "../standins/vector/src/fileSource";
 import { clientTlsOptions } from "../standins/vector/src/tls";
 import { freePort } from "../support/host";
 import { makeCa, makeLeaf } from "../support/throwawayCa";
@@ -33,6 +39,8 @@ const repo = path.resolve(__dirname, "../..");
 const agentName = "agent-0";
 const aggregatorName = "aggregator-0";
 const sequenced = new RegExp(`^(\\d+) ${agentName} `);
+/** Seconds between the demo app's lines here (the lab's is 1). */
+const demoIntervalSecs = 0.05;
 
 let work: string;
 let mainJs: string;
@@ -81,11 +89,28 @@ function logs(): string {
     .join("\n");
 }
 
-function startStandin(name: string, configFile: string): Proc {
+function startStandin(name: string, configFile: string, cwd?: string): Proc {
   const child = spawn(standinNode, [mainJs, "--config", configFile], {
     stdio: ["ignore", "pipe", "pipe"],
     env: standinEnv,
+    cwd,
   });
+  return track(name, child);
+}
+
+/** The lab's demo app (its bash script), appending to this test's log file instead of the container's. */
+function startDemoApp(): Proc {
+  const script = demoAppScript({ agentName, intervalSecs: demoIntervalSecs });
+  // Never the real path: the rewrite must have taken.
+  if (!script.includes(demoAppPaths.logFile))
+    throw new Error(`the demo app no longer names ${demoAppPaths.logFile}`);
+  const child = spawn("bash", ["-c", script.split(demoAppPaths.logFile).join(appLog)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return track("demo-app", child);
+}
+
+function track(name: string, child: ChildProcess): Proc {
   children.add(child);
   const proc: Proc = {
     child,
@@ -132,7 +157,8 @@ interface Received {
   message: string;
   timestamp: string;
   host: string;
-  service: string;
+  file?: string;
+  service?: string;
   source_type: string;
 }
 
@@ -144,21 +170,30 @@ function received(): Received[] {
     .map((line) => JSON.parse(line) as Received);
 }
 
-/** Sequence numbers of the agent's demo events that arrived, in arrival order. */
-function sequenceNumbers(): number[] {
+/** Sequence numbers of the events that arrived whose message matches `pattern`, in arrival order. */
+function sequenceNumbers(pattern = sequenced): number[] {
   return received()
-    .map((event) => sequenced.exec(event.message))
+    .map((event) => pattern.exec(event.message))
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => Number(match[1]));
 }
 
-/** Every number from 0 to the highest seen, or the first missing one. */
-function firstGap(numbers: number[]): number | undefined {
+/** Every number from `from` to the highest seen, or the first missing one. */
+function firstGap(numbers: number[], from = 1): number | undefined {
   const seen = new Set(numbers);
-  const max = Math.max(-1, ...numbers);
-  for (let n = 0; n <= max; n++) if (!seen.has(n)) return n;
+  const max = Math.max(from - 1, ...numbers);
+  for (let n = from; n <= max; n++) if (!seen.has(n)) return n;
   return undefined;
 }
+
+/** The demo app's complete lines so far. */
+function appLines(): string[] {
+  const text = fs.existsSync(appLog) ? fs.readFileSync(appLog, "utf8") : "";
+  return text.split("\n").slice(0, -1);
+}
+
+const checkpoint = () =>
+  JSON.parse(fs.readFileSync(checkpointPath(agentDataDir, componentIds.appLogs), "utf8")) as Checkpoint;
 
 /** One `POST /events` over HTTP/2 as a client with `options`; the status, or the error's text. */
 function tryVectorPost(authority: string, options: http2.SecureClientSessionOptions): Promise<string> {
@@ -231,6 +266,8 @@ let agentConfigFile: string;
 let agentConfig: VectorConfig;
 let receivedFile: string;
 let agentDataDir: string;
+let appLog: string;
+let agentTls: TlsMaterial;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "vector-standin-test-"));
@@ -278,17 +315,20 @@ beforeAll(async () => {
   fs.writeFileSync(aggregatorConfigFile, renderVectorYaml(aggregator));
 
   agentDataDir = file("agent-data");
-  agentConfig = agentVectorConfig({
-    agentName,
-    balancerHost: "127.0.0.1",
-    vectorPort: ports.vector,
-    remoteWritePort: ports.remoteWrite,
-    // Inline PEM, as Vector accepts it.
-    tls: { caFile: read("ca.pem"), crtFile: read(`${agentName}.crt`), keyFile: read(`${agentName}.key`) },
-    buffer: "disk",
-    eventIntervalSecs: 0.05,
-  });
-  agentConfig.data_dir = agentDataDir;
+  appLog = file("demo-app/app.log");
+  // Inline PEM, as Vector accepts it.
+  agentTls = { caFile: read("ca.pem"), crtFile: read(`${agentName}.crt`), keyFile: read(`${agentName}.key`) };
+  agentConfig = rewrite(
+    agentVectorConfig({
+      balancerHost: "127.0.0.1",
+      vectorPort: ports.vector,
+      remoteWritePort: ports.remoteWrite,
+      tls: agentTls,
+    }),
+    (text) => text.replace(vectorPaths.dataDir, agentDataDir).replace(demoAppPaths.logFile, appLog),
+  );
+  expect(agentConfig.data_dir).toBe(agentDataDir);
+  expect(agentConfig.sources[componentIds.appLogs].include).toEqual([appLog]);
   agentConfigFile = file("agent.yaml");
   fs.writeFileSync(agentConfigFile, renderVectorYaml(agentConfig));
 });
@@ -320,6 +360,23 @@ describe("the Vector stand-in refuses configs it does not implement", () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('sources.extra: component type "kafka" not supported by the stand-in');
     expect(result.stderr).toContain('sinks.to_balancer.buffer.when_full: value "drop_newest" not supported');
+  });
+
+  it("exits 78 naming a glob in the file source's include, and an unknown file-source option", () => {
+    const globbed = parse(renderVectorYaml(agentConfig));
+    globbed.sources[componentIds.appLogs].include = [path.join(path.dirname(appLog), "*.log")];
+    const glob = runOnce(stringify(globbed));
+    expect(glob.status).toBe(78);
+    expect(glob.stderr).toContain(
+      "vector-standin: sources.app_logs.include[0]: glob patterns are not supported by the stand-in",
+    );
+    const unknown = parse(renderVectorYaml(agentConfig));
+    unknown.sources[componentIds.appLogs].ignore_older_secs = 600;
+    const option = runOnce(stringify(unknown));
+    expect(option.status).toBe(78);
+    expect(option.stderr).toContain(
+      "vector-standin: sources.app_logs.ignore_older_secs: option not supported by the stand-in",
+    );
   });
 });
 
@@ -362,6 +419,7 @@ describe("the stand-in's client TLS settings (the vector sink's)", () => {
 describe("an aggregator and an agent stand-in, as the lab renders them", () => {
   let aggregator: Proc;
   let agent: Proc;
+  let demoApp: Proc;
 
   it("starts, and /health answers 200 to the lab's Docker health check", async () => {
     aggregator = startStandin("aggregator", aggregatorConfigFile);
@@ -384,16 +442,27 @@ describe("an aggregator and an agent stand-in, as the lab renders them", () => {
     );
   });
 
-  it("delivers the agent's events, with its name and consecutive sequence numbers, to the file sink", async () => {
+  it("waits for the app's log file, then delivers its lines, consecutive and in order, to the file sink", async () => {
     agent = startStandin("agent", agentConfigFile);
-    await waitFor("20 events at the aggregator", 15_000, () => sequenceNumbers().length >= 20);
+    await waitFor("the agent to wait for the log file", 10_000, () =>
+      agent.out.includes(`app_logs: waiting for ${appLog} to exist`),
+    );
+    demoApp = startDemoApp();
+    await waitFor("20 lines at the aggregator", 15_000, () => sequenceNumbers().length >= 20);
     const numbers = sequenceNumbers();
     expect(firstGap(numbers)).toBeUndefined();
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b)); // in order, none twice
     expect(new Set(numbers).size).toBe(numbers.length);
-    const event = received().find((item) => sequenced.test(item.message)) as Received;
-    expect(event).toMatchObject({ host: os.hostname(), service: "vector", source_type: "vector" });
-    expect(event.message).toMatch(new RegExp(`^\\d+ ${agentName} demo event from vector-ha-lab$`));
-    expect(Number.isNaN(Date.parse(event.timestamp))).toBe(false);
+    const lines = appLines();
+    const events = received().filter((item) => sequenced.test(item.message));
+    expect(events.map((item) => item.message)).toEqual(lines.slice(0, events.length));
+    expect(events[0]).toMatchObject({
+      message: `1 ${demoLogLine(agentName)}`,
+      file: appLog,
+      host: os.hostname(),
+      source_type: "vector", // the aggregator's vector source names itself, as Vector's does
+    });
+    expect(Number.isNaN(Date.parse(events[0].timestamp))).toBe(false);
   });
 
   it("refuses a client with no certificate, with another CA's certificate, or in plaintext", async () => {
@@ -472,44 +541,128 @@ describe("an aggregator and an agent stand-in, as the lab renders them", () => {
     expect(firstGap(sequenceNumbers())).toBeUndefined();
   });
 
-  it("loses no sequence number across an aggregator outage and an agent restart (disk buffer, acks)", async () => {
+  it("holds back a partial last line until its newline arrives", async () => {
+    demoApp.child.kill("SIGSTOP"); // the app writes whole lines; pause it so this test's bytes stay together
+    try {
+      const marker = `partial line ${Date.now()}`;
+      fs.appendFileSync(appLog, `${marker}: first half`);
+      const size = fs.statSync(appLog).size;
+      await waitFor("the agent to read up to the partial line", 5_000, () => {
+        const lines = appLines();
+        return received().some((item) => item.message === lines[lines.length - 1]);
+      });
+      await sleep(2_500); // two more polls
+      expect(received().filter((item) => item.message.startsWith(marker))).toEqual([]);
+      expect(checkpoint().offset).toBeLessThan(size);
+      fs.appendFileSync(appLog, " and second half\n");
+      await waitFor("the completed line", 5_000, () =>
+        received().some((item) => item.message.startsWith(marker)),
+      );
+      await sleep(1_500);
+      expect(
+        received()
+          .filter((item) => item.message.startsWith(marker))
+          .map((item) => item.message),
+      ).toEqual([`${marker}: first half and second half`]);
+    } finally {
+      demoApp.child.kill("SIGCONT");
+    }
+  });
+
+  it("loses no line and sends none twice across an aggregator outage and agent restarts (SIGTERM, SIGKILL)", async () => {
     const before = Math.max(...sequenceNumbers());
     const aggregatorStop = await stopStandin(aggregator);
     expect(aggregatorStop).toEqual({ code: 0, ms: expect.any(Number) });
     expect(aggregatorStop.ms).toBeLessThan(2_000);
 
-    // Events pile up in the agent's disk buffer meanwhile.
+    // Lines pile up in the agent's disk buffer meanwhile, and the checkpoint moves past them: a disk
+    // buffer acknowledges on write.
+    const offsetAtOutage = checkpoint().offset;
     const bufferDir = path.join(agentDataDir, "buffer", componentIds.toBalancer);
     await sleep(1_500);
     const buffered = fs.readdirSync(bufferDir).filter((name) => name.endsWith(".jsonl"));
     expect(buffered.length).toBeGreaterThan(0);
+    expect(checkpoint().offset).toBeGreaterThan(offsetAtOutage);
 
+    // SIGTERM: the file keeps growing while the agent is down.
     const agentStop = await stopStandin(agent);
     expect(agentStop.code).toBe(0);
     expect(agentStop.ms).toBeLessThan(2_000);
-    agent = startStandin("agent", agentConfigFile);
+    const stoppedAt = checkpoint().offset;
     await sleep(1_000);
+    agent = startStandin("agent", agentConfigFile);
+    await waitFor("the restarted agent to resume", 5_000, () =>
+      agent.out.includes(`app_logs: resuming ${appLog} at byte ${stoppedAt} (checkpoint)`),
+    );
+    expect(agent.out).toMatch(/to_balancer: disk buffer .* holds \d+ event\(s\) from before the restart/);
+
+    // SIGKILL while it reads: whatever it had not checkpointed is read again.
+    await sleep(1_500);
+    agent.child.kill("SIGKILL");
+    await agent.exit;
+    await sleep(1_000);
+    const killedAt = checkpoint().offset;
+    agent = startStandin("agent", agentConfigFile);
+    await waitFor("the agent restarted after SIGKILL to resume", 5_000, () =>
+      agent.out.includes(`app_logs: resuming ${appLog} at byte ${killedAt} (checkpoint)`),
+    );
+    await sleep(500);
     aggregator = startStandin("aggregator", aggregatorConfigFile);
 
-    const nextFile = path.join(agentDataDir, "demo_logs", `${componentIds.demoLogs}.next_sequence`);
-    const target = Number(fs.readFileSync(nextFile, "utf8")) + 20;
-    await waitFor(`every sequence number up to ${target}`, 20_000, () => {
+    const target = appLines().length + 20;
+    await waitFor(`every line up to ${target}`, 20_000, () => {
       const numbers = sequenceNumbers();
       return Math.max(-1, ...numbers) >= target && firstGap(numbers) === undefined;
     });
-    const events = received().filter((event) => sequenced.test(event.message));
-    expect(firstGap(sequenceNumbers())).toBeUndefined();
-    expect(Math.max(...sequenceNumbers())).toBeGreaterThan(before + 20);
-    // A number seen twice is the same event sent again (at least once), never a reused number.
-    const byNumber = new Map<string, string>();
-    for (const event of events) {
-      const seen = byNumber.get(event.message);
-      if (seen !== undefined) expect(event.timestamp).toBe(seen);
-      byNumber.set(event.message, event.timestamp);
+    const numbers = sequenceNumbers();
+    expect(firstGap(numbers)).toBeUndefined();
+    expect(Math.max(...numbers)).toBeGreaterThan(before + 20);
+    // Every message is the app's line with that number (nothing invented, no number reused) ...
+    const lineByNumber = new Map<number, string>();
+    for (const line of appLines().filter((item) => sequenced.test(item))) {
+      const n = Number(sequenced.exec(line)?.[1]);
+      expect(lineByNumber.has(n)).toBe(false); // the demo app never reuses a number
+      lineByNumber.set(n, line);
     }
-    const restarted = started.agent[1].out;
-    expect(restarted).toMatch(/to_balancer: disk buffer .* holds \d+ event\(s\) from before the restart/);
-    expect(restarted).toMatch(/demo_logs: continuing the sequence at \d+/);
+    for (const event of received().filter((item) => sequenced.test(item.message))) {
+      expect(event.message).toBe(lineByNumber.get(Number(sequenced.exec(event.message)?.[1])));
+    }
+    // ... first seen in the file's order, and sent twice only within the at-least-once window (a
+    // batch buffered but not yet checkpointed when the agent was killed): restarting from the file's
+    // start would repeat hundreds.
+    const firstSeen = numbers.filter((n, index) => numbers.indexOf(n) === index);
+    expect(firstSeen).toEqual([...firstSeen].sort((a, b) => a - b));
+    expect(numbers.length - firstSeen.length).toBeLessThan(100);
+  });
+
+  it('runs the host agent (demo_logs, memory buffers, no acknowledgements) and writes nothing in its data_dir "."', async () => {
+    const hostAgentName = "host-agent";
+    const config = hostAgentVectorConfig({
+      agentName: hostAgentName,
+      balancerHost: "127.0.0.1",
+      vectorPort: ports.vector,
+      remoteWritePort: ports.remoteWrite,
+      tls: agentTls,
+      eventIntervalSecs: demoIntervalSecs,
+    });
+    expect(config.data_dir).toBe(".");
+    const configFile = file("host-agent.yaml");
+    fs.writeFileSync(configFile, renderVectorYaml(config));
+    const cwd = file("host-agent-cwd");
+    fs.mkdirSync(cwd);
+    const pattern = new RegExp(`^(\\d+) ${hostAgentName} demo event from vector-ha-lab$`);
+    const hostAgent = startStandin("host-agent", configFile, cwd);
+    await waitFor(
+      "10 host-agent events at the aggregator",
+      10_000,
+      () => sequenceNumbers(pattern).length >= 10,
+    );
+    const numbers = sequenceNumbers(pattern);
+    expect(firstGap(numbers, 0)).toBeUndefined(); // from 0, as Vector's demo_logs
+    const stop = await stopStandin(hostAgent);
+    expect(stop.code).toBe(0);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+    expect(hostAgent.out).not.toMatch(/WARN|ERROR/);
   });
 
   it("stops on SIGTERM within 2 s with exit code 0", async () => {
@@ -518,5 +671,6 @@ describe("an aggregator and an agent stand-in, as the lab renders them", () => {
       expect(result.code).toBe(0);
       expect(result.ms).toBeLessThan(2_000);
     }
+    expect((await stopStandin(demoApp)).code).toBe(0);
   });
 });

@@ -58,6 +58,7 @@ export const container: ResourceType = {
     user: { onChange: "replace" },
     workingDir: { onChange: "replace" },
     networksAdvanced: { onChange: "replace", keys: ["name", "aliases"], unordered: true },
+    networkMode: { onChange: "replace", computed: true },
     ports: { onChange: "replace", keys: ["internal", "external", "ip", "protocol"], same: samePorts },
     uploads: {
       onChange: "replace",
@@ -101,7 +102,7 @@ export const container: ResourceType = {
         Binds: ((inputs.volumes as VolumeMount[] | undefined) ?? []).map(
           (v) => `${v.volumeName}:${v.containerPath}${v.readOnly ? ":ro" : ""}`,
         ),
-        NetworkMode: firstNetwork?.name,
+        NetworkMode: (inputs.networkMode as string | undefined) ?? firstNetwork?.name,
       },
       NetworkingConfig: firstNetwork
         ? { EndpointsConfig: { [firstNetwork.name]: { Aliases: firstNetwork.aliases ?? [] } } }
@@ -208,6 +209,7 @@ function validateContainer(inputs: PropertyMap): CheckFailure[] {
     ["hostname", "string"],
     ["user", "string"],
     ["workingDir", "string"],
+    ["networkMode", "string"],
     ["logDriver", "string"],
     ["restart", "string"],
     ["envs", "string[]"],

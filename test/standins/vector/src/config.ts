@@ -63,6 +63,8 @@ const buffer = obj({
   when_full: opt(oneOf("block")),
 });
 const acknowledgements = obj({ enabled: opt(bool) });
+/** Accepted on the network sinks; the stand-in runs no health check (see the README). */
+const healthcheck = obj({ enabled: opt(bool) });
 
 const sourceSchemas: Record<string, Record<string, Field>> = {
   vector: {
@@ -80,6 +82,11 @@ const sourceSchemas: Record<string, Record<string, Field>> = {
     interval: opt(positive),
   },
   host_metrics: { scrape_interval_secs: opt(positive) },
+  file: {
+    // One literal absolute path (checked in checkTopology): no globs, no exclude.
+    include: req({ t: "array", items: str, minItems: 1, maxItems: 1 }),
+    read_from: opt(oneOf("beginning")),
+  },
 };
 
 const sinkSchemas: Record<string, Record<string, Field>> = {
@@ -91,6 +98,7 @@ const sinkSchemas: Record<string, Record<string, Field>> = {
     tls: opt(vectorSinkTls),
     buffer: opt(buffer),
     acknowledgements: opt(acknowledgements),
+    healthcheck: opt(healthcheck),
   },
   prometheus_remote_write: {
     inputs,
@@ -98,6 +106,7 @@ const sinkSchemas: Record<string, Record<string, Field>> = {
     tls: opt(remoteWriteSinkTls),
     buffer: opt(buffer),
     acknowledgements: opt(acknowledgements),
+    healthcheck: opt(healthcheck),
   },
 };
 
@@ -158,8 +167,18 @@ export interface HostMetricsConfig {
   type: "host_metrics";
   scrape_interval_secs?: number;
 }
+export interface FileSourceConfig {
+  type: "file";
+  include: string[];
+  read_from?: "beginning";
+}
 export type SourceConfig =
-  VectorSourceConfig | RemoteWriteSourceConfig | InternalMetricsConfig | DemoLogsConfig | HostMetricsConfig;
+  | VectorSourceConfig
+  | RemoteWriteSourceConfig
+  | InternalMetricsConfig
+  | DemoLogsConfig
+  | HostMetricsConfig
+  | FileSourceConfig;
 
 export interface FileSinkConfig {
   type: "file";
@@ -179,6 +198,7 @@ export interface VectorSinkConfig {
   tls?: TlsOptions;
   buffer?: BufferOptions;
   acknowledgements?: { enabled?: boolean };
+  healthcheck?: { enabled?: boolean };
 }
 export interface RemoteWriteSinkConfig {
   type: "prometheus_remote_write";
@@ -187,6 +207,7 @@ export interface RemoteWriteSinkConfig {
   tls?: TlsOptions;
   buffer?: BufferOptions;
   acknowledgements?: { enabled?: boolean };
+  healthcheck?: { enabled?: boolean };
 }
 export type SinkConfig = FileSinkConfig | ExporterSinkConfig | VectorSinkConfig | RemoteWriteSinkConfig;
 
@@ -341,6 +362,19 @@ function checkTopology(config: StandinConfig, problems: string[]): void {
       if (bad) problems.push(`${path}.address: ${bad}`);
       checkTls(path, source.tls, "server", problems);
     }
+    if (source.type === "file") {
+      const include = source.include[0];
+      if (/[*?[\]{}]/.test(include))
+        problems.push(
+          `${path}.include[0]: glob patterns are not supported by the stand-in (one literal path), got ${JSON.stringify(include)}`,
+        );
+      else if (!include.startsWith("/"))
+        problems.push(
+          `${path}.include[0]: must be an absolute path in the stand-in, got ${JSON.stringify(include)}`,
+        );
+      if (!config.data_dir)
+        problems.push(`${path}: the file source needs the global data_dir (its checkpoints)`);
+    }
   }
   for (const [id, sink] of Object.entries(config.sinks)) {
     const path = `sinks.${id}`;
@@ -379,6 +413,13 @@ function checkTopology(config: StandinConfig, problems: string[]): void {
       checkTls(path, sink.tls, "client", problems);
     }
     if (sink.type === "vector" || sink.type === "prometheus_remote_write") {
+      // End to end through a memory buffer would acknowledge on delivery (Vector); the stand-in only
+      // acknowledges on taking the event into a buffer, which is what a disk buffer does.
+      const fileInput = sink.inputs.find((input) => config.sources[input]?.type === "file");
+      if (sink.acknowledgements?.enabled === true && sink.buffer?.type !== "disk" && fileInput)
+        problems.push(
+          `${path}.acknowledgements.enabled: end-to-end acknowledgements for ${fileInput} (file) without a disk buffer are not supported by the stand-in`,
+        );
       if (sink.buffer?.type === "disk") {
         if (!config.data_dir) problems.push(`${path}.buffer: a disk buffer needs the global data_dir`);
         if (sink.buffer.max_size < minimumDiskBufferBytes)

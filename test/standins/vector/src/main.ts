@@ -2,9 +2,11 @@
  * Entry point of the Vector stand-in (see ../README.md): reads vector.yaml, refuses anything it does not
  * implement, starts sinks, the API and sources, and stops cleanly on SIGTERM/SIGINT.
  */
+import * as path from "path";
 import { vectorPaths } from "../../../../components/constants";
 import { Api, defaultApiAddress } from "./api";
 import { ConfigError, configPathFrom, loadConfig, unreadSources, type StandinConfig } from "./config";
+import { FileSource } from "./fileSource";
 import { describeError, log, programName } from "./log";
 import { Pipeline, type Component, type Sink } from "./pipeline";
 import { RemoteWriteReceiver, VectorReceiver } from "./receivers";
@@ -28,6 +30,9 @@ function build(config: StandinConfig): Running {
     Object.entries(config.sources).map(([id, source]) => [id, source.type]),
   );
   const pipeline = new Pipeline(sourceTypes);
+  // A relative data_dir (the host agent's ".") is the working directory's; nothing is written there
+  // unless a component needs it (a disk buffer, a file source's checkpoints).
+  const dataDir = config.data_dir === undefined ? undefined : path.resolve(config.data_dir);
   const sinks: Component[] = [];
   for (const [id, sink] of Object.entries(config.sinks)) {
     let built: Component & Sink;
@@ -39,10 +44,10 @@ function build(config: StandinConfig): Running {
         built = new ExporterSink(id, sink);
         break;
       case "vector":
-        built = vectorSink(id, sink, config.data_dir);
+        built = vectorSink(id, sink, dataDir);
         break;
       case "prometheus_remote_write":
-        built = remoteWriteSink(id, sink, config.data_dir);
+        built = remoteWriteSink(id, sink, dataDir);
         break;
     }
     pipeline.connect(id, built, sink.inputs);
@@ -55,7 +60,10 @@ function build(config: StandinConfig): Running {
       case "prometheus_remote_write":
         return new RemoteWriteReceiver(id, source, pipeline);
       case "demo_logs":
-        return new DemoLogs(id, source, pipeline, config.data_dir);
+        return new DemoLogs(id, source, pipeline);
+      case "file":
+        // Validation made sure data_dir is set for a file source.
+        return new FileSource(id, source, pipeline, dataDir ?? ".");
       case "host_metrics":
         return new HostMetrics(id, source, pipeline);
       case "internal_metrics":

@@ -1,9 +1,11 @@
 /**
  * Network sinks: `vector` (HTTP/2 client, see protocol.ts) and `prometheus_remote_write` (HTTPS
  * client). Events go into the sink's buffer first (buffer.ts); a sender sends the oldest ones in
- * batches of up to maxBatchEvents and removes them from the buffer only after a 200 (the stand-in
- * always waits for that acknowledgement, which is what `acknowledgements.enabled: true` asks). While
- * the endpoint fails it retries the same batch forever, waiting 250 ms, doubling up to 5 s.
+ * batches of up to maxBatchEvents and removes them from the buffer only after a 200, whatever
+ * `acknowledgements.enabled` says (as Vector's sinks, which retry until the server took a request).
+ * That option only concerns the sources: they are acknowledged once the event is in this buffer (see
+ * fileSource.ts and config.ts). `healthcheck` is accepted and ignored: the stand-in runs no health
+ * check. While the endpoint fails it retries the same batch forever, waiting 250 ms, doubling up to 5 s.
  */
 import * as http from "http";
 import * as http2 from "http2";

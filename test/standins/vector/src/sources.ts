@@ -1,10 +1,8 @@
 /**
  * Sources that produce events themselves: `demo_logs`, `host_metrics`, `internal_metrics`. The network
- * sources (`vector`, `prometheus_remote_write`) are in receivers.ts.
+ * sources (`vector`, `prometheus_remote_write`) are in receivers.ts, the `file` source in fileSource.ts.
  */
-import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
 import { setTimeout as delay } from "timers/promises";
 import type { DemoLogsConfig, HostMetricsConfig } from "./config";
 import { hostName, metricEvent, type Event } from "./events";
@@ -54,34 +52,18 @@ abstract class Ticker implements Component {
 /**
  * `demo_logs` with `format: shuffle`: each event's `message` is a random one of `lines`, prefixed with
  * `<n> ` when `sequence` is true; fields as Vector's (`message`, `timestamp`, `host`, `service:
- * vector`, `source_type: demo_logs`). The stand-in keeps the next sequence number in
- * `<data_dir>/demo_logs/<source id>.next_sequence`, written after the event is in every sink's buffer,
- * so a restart never reuses a number nor leaves a gap (real Vector restarts at 0; without a data_dir
- * the stand-in does too).
+ * vector`, `source_type: demo_logs`). As in Vector, the sequence starts at 0 on every start, and the
+ * source keeps no state (nothing in data_dir).
  */
 export class DemoLogs extends Ticker {
   private next = 0;
-  private readonly stateFile?: string;
 
   constructor(
     id: string,
     private readonly config: DemoLogsConfig,
     private readonly pipeline: Pipeline,
-    dataDir: string | undefined,
   ) {
     super(id, config.interval ?? 1);
-    if (config.sequence && dataDir) {
-      const dir = path.join(dataDir, "demo_logs");
-      fs.mkdirSync(dir, { recursive: true });
-      this.stateFile = path.join(dir, `${id}.next_sequence`);
-      if (fs.existsSync(this.stateFile)) {
-        const saved = Number(fs.readFileSync(this.stateFile, "utf8").trim());
-        if (!Number.isInteger(saved) || saved < 0)
-          throw new Error(`${this.stateFile}: not a sequence number`);
-        this.next = saved;
-        log.info(`${id}: continuing the sequence at ${saved} (${this.stateFile})`);
-      }
-    }
   }
 
   protected async tick(): Promise<void> {
@@ -99,10 +81,6 @@ export class DemoLogs extends Ticker {
     // Throws if a sink closed without taking the event: then the number is not used up.
     await this.pipeline.emit(this.id, [event]);
     this.next += 1;
-    if (this.stateFile) {
-      fs.writeFileSync(`${this.stateFile}.tmp`, `${this.next}\n`);
-      fs.renameSync(`${this.stateFile}.tmp`, this.stateFile);
-    }
   }
 }
 
