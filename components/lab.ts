@@ -54,19 +54,6 @@ export function buildLab(config: LabConfig): LabOutputs {
   });
   const images = new LabImages("images", config);
 
-  const balancer = new LoadBalancer("balancer", {
-    naming,
-    networkName: network.name,
-    image: images.haproxyImageId,
-    hostBindAddress: config.hostBindAddress,
-    vectorPort: config.vectorPort,
-    remoteWritePort: config.remoteWritePort,
-    statsPort: config.statsPort,
-    balance: config.balance,
-    healthCheck: config.healthCheck,
-    maxAggregators: config.maxAggregators,
-  });
-
   const extraHostIps = ["0.0.0.0", "127.0.0.1"].includes(config.hostBindAddress)
     ? []
     : [config.hostBindAddress];
@@ -79,6 +66,20 @@ export function buildLab(config: LabConfig): LabOutputs {
     balancerDnsNames: [naming.balancerHostname, naming.balancerContainerName, "localhost"],
     balancerIpAddresses: ["127.0.0.1", ...extraHostIps],
     maxConnectionAgeSecs: config.maxConnectionAgeSecs,
+  });
+
+  const balancer = new LoadBalancer("balancer", {
+    naming,
+    networkName: network.name,
+    image: images.haproxyImageId,
+    hostBindAddress: config.hostBindAddress,
+    vectorPort: config.vectorPort,
+    remoteWritePort: config.remoteWritePort,
+    statsPort: config.statsPort,
+    balance: config.balance,
+    healthCheck: config.healthCheck,
+    maxAggregators: config.maxAggregators,
+    startAfter: [aggregators],
   });
 
   const agents = new AgentFleet("agents", {

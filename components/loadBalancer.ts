@@ -15,6 +15,11 @@ export interface LoadBalancerArgs extends Omit<HaproxySpec, "aggregatorPoolHostn
   networkName: pulumi.Input<string>;
   image: pulumi.Input<string>;
   hostBindAddress: string;
+  /**
+   * Started once these exist (the aggregators), so that HAProxy's first DNS answer has them and it
+   * never starts with a backend that has no server (its ALERT). Scaling changes none of its inputs.
+   */
+  startAfter?: pulumi.Resource[];
 }
 
 export class LoadBalancer extends pulumi.ComponentResource {
@@ -47,7 +52,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         ports: [publish(args.vectorPort), publish(args.remoteWritePort), publish(args.statsPort)],
         uploads: [{ file: haproxyConfigPath, content: haproxyCfg }],
       },
-      { parent: this },
+      { parent: this, dependsOn: args.startAfter },
     );
     this.registerOutputs({ containerName: this.containerName });
   }
