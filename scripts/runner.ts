@@ -1,12 +1,12 @@
 /**
  * Drives a Pulumi program through the Automation API as an *inline* program, on a local file
- * backend with a passphrase. This is how the lab runs on machines without the internet, where no
- * Node language host exists: the SDK serves the language runtime in this process, so the program
- * function is called anew on every `up`/`preview` (DESIGN.md, "Running it").
+ * backend with a passphrase. This is how the lab command runs the program in every mode: it needs no
+ * Node language host (the SDK serves the language runtime in this process), so the program function
+ * is called anew on every `up`/`preview`.
  * https://www.pulumi.com/docs/iac/packages-and-automation/automation-api/
  *
- * It uses what `scripts/prepare-machine.sh` prepared: the CLI linked at `.lab/cli/bin/pulumi` and
- * the lab's own Pulumi home `.lab/pulumi-home` with the stand-in plugins, never `~/.pulumi`.
+ * It uses what `scripts/prepare-machine.sh` prepared: the CLI linked at `.lab/cli/bin/pulumi`, and
+ * the Pulumi home the caller names (the mode's: the bundle's real plugins or the stand-ins).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -29,8 +29,11 @@ export interface LabStackOptions {
   config?: Record<string, string>;
   /** The program; called anew on every up/preview. */
   program: () => Promise<Record<string, unknown> | void>;
-  /** Pulumi home for plugins; default the lab's own (.lab/pulumi-home, with the stand-ins). */
-  pulumiHome?: string;
+  /**
+   * Pulumi home for plugins: the mode's (scripts/labMode.ts), the bundle's real plugins or the
+   * stand-ins, each in a home of the lab's own; never guessed here, so the two never mix.
+   */
+  pulumiHome: string;
 }
 
 const defaultProjectName = "vector-ha-lab";
@@ -52,13 +55,8 @@ function repoRoot(): string {
   }
 }
 
-/** The Pulumi home that belongs to the lab, so a user's own plugins are never touched. */
-export function labPulumiHome(): string {
-  return path.join(repoRoot(), ".lab", "pulumi-home");
-}
-
 /** Environment for every Pulumi CLI call the runner makes. */
-export function labEnvironment(pulumiHome: string = labPulumiHome()): Record<string, string> {
+export function labEnvironment(pulumiHome: string): Record<string, string> {
   const env: Record<string, string> = {
     PULUMI_HOME: pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -98,7 +96,7 @@ async function labPulumiCommand(): Promise<PulumiCommand> {
 async function workspaceOptions(
   opts: Pick<LabStackOptions, "projectName" | "backendDir" | "pulumiHome">,
 ): Promise<LocalWorkspaceOptions> {
-  const pulumiHome = opts.pulumiHome ?? labPulumiHome();
+  const { pulumiHome } = opts;
   const projectName = opts.projectName ?? defaultProjectName;
   const backendDir = path.resolve(opts.backendDir);
   const workDir = path.join(backendDir, "workspaces", projectName);

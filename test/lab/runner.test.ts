@@ -6,7 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { labPulumiHomes } from "../../scripts/labMode";
 import { labEnvironment, openLabStack, removeLabStack } from "../../scripts/runner";
+import { repoRoot } from "../support/host";
 
 const projectName = "runner-test";
 const stackName = "lab";
@@ -27,7 +29,9 @@ describe("runner", () => {
     };
   }
 
-  const options = () => ({ stackName, projectName, backendDir, program });
+  // No providers here: any of the lab's Pulumi homes does.
+  const pulumiHome = labPulumiHomes(repoRoot).standins;
+  const options = () => ({ stackName, projectName, backendDir, program, pulumiHome });
 
   beforeAll(() => {
     backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-test-"));
@@ -37,9 +41,9 @@ describe("runner", () => {
     fs.rmSync(backendDir, { recursive: true, force: true });
   });
 
-  it("uses the lab's own Pulumi home and a passphrase", () => {
-    const env = labEnvironment();
-    expect(env.PULUMI_HOME).toBe(path.resolve(__dirname, "../../.lab/pulumi-home"));
+  it("uses the Pulumi home it is given and a passphrase", () => {
+    const env = labEnvironment(pulumiHome);
+    expect(env.PULUMI_HOME).toBe(path.resolve(__dirname, "../../.lab/pulumi-home-standins"));
     expect(env.PULUMI_CONFIG_PASSPHRASE ?? env.PULUMI_CONFIG_PASSPHRASE_FILE).toBeTruthy();
   });
 
@@ -76,10 +80,10 @@ describe("runner", () => {
     const stack = await openLabStack({ ...options(), config: { name: "again" } });
     const result = await stack.destroy();
     expect(result.summary.result).toBe("succeeded");
-    await removeLabStack({ stackName, projectName, backendDir });
+    await removeLabStack({ stackName, projectName, backendDir, pulumiHome });
     expect(fs.existsSync(path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`))).toBe(
       false,
     );
-    await expect(removeLabStack({ stackName, projectName, backendDir })).resolves.toBeUndefined();
+    await expect(removeLabStack({ stackName, projectName, backendDir, pulumiHome })).resolves.toBeUndefined();
   });
 });

@@ -15,11 +15,16 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { labPulumiHomes } from "../../scripts/labMode";
+import { repoRoot } from "../support/host";
 import { openLabStack, removeLabStack } from "../../scripts/runner";
 import { DockerStandinProvider } from "../standins/providers/docker/provider";
 
 const engine = new Docker();
 const runId = randomBytes(3).toString("hex");
+/** The stand-in plugins' own Pulumi home (scripts/prepare-machine.sh installs them there). */
+const pulumiHome = labPulumiHomes(repoRoot).standins;
+
 const prefix = `standin-docker-${runId}`;
 const projectName = "standin-docker-test";
 const stackName = `t${runId}`;
@@ -247,12 +252,12 @@ describe("docker stand-in plugin, through the real engine", () => {
       greeting: { first: `hello from first ${runId}`, second: "hello from second" },
       hostPort: firstPort,
     };
-    stack = await openLabStack({ stackName, projectName, backendDir, program });
+    stack = await openLabStack({ stackName, projectName, backendDir, program, pulumiHome });
   });
 
   afterAll(async () => {
     await stack?.destroy().catch(() => undefined);
-    await removeLabStack({ stackName, projectName, backendDir }).catch(() => undefined);
+    await removeLabStack({ stackName, projectName, backendDir, pulumiHome }).catch(() => undefined);
     for (const leftover of await containersOfThisRun()) {
       await engine.getContainer(leftover.Id).remove({ force: true });
     }
@@ -373,12 +378,13 @@ describe("docker stand-in plugin, through the real engine", () => {
       projectName,
       backendDir,
       program,
+      pulumiHome,
       config: { "docker:host": "unix:///var/run/docker.sock" },
     });
     await expect(configured.preview()).rejects.toThrow(
       /implements no provider settings.*Remove: docker:host/,
     );
-    stack = await openLabStack({ stackName, projectName, backendDir, program });
+    stack = await openLabStack({ stackName, projectName, backendDir, program, pulumiHome });
     delete wanted.expectFailure;
   });
 

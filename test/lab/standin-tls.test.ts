@@ -12,7 +12,12 @@ import * as tlsSocket from "tls";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { OutputMap, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { labPulumiHomes } from "../../scripts/labMode";
+import { repoRoot } from "../support/host";
 import { openLabStack, removeLabStack } from "../../scripts/runner";
+
+/** The stand-in plugins' own Pulumi home (scripts/prepare-machine.sh installs them there). */
+const pulumiHome = labPulumiHomes(repoRoot).standins;
 
 const projectName = "standin-tls-test";
 const stackName = "tls";
@@ -235,7 +240,7 @@ describe("tls stand-in through the real engine", () => {
   let outputs: OutputMap;
 
   const open = (config: Record<string, string>) =>
-    openLabStack({ stackName, projectName, backendDir, config, program });
+    openLabStack({ stackName, projectName, backendDir, config, program, pulumiHome });
   const baseConfig = { serverValidityHours: "24", serverEarlyRenewalHours: "2" };
 
   /** Writes a PEM to the scratch folder and returns its path, for openssl and ssh-keygen. */
@@ -260,7 +265,7 @@ describe("tls stand-in through the real engine", () => {
   afterAll(async () => {
     if (stack) {
       await stack.destroy();
-      await removeLabStack({ stackName, projectName, backendDir });
+      await removeLabStack({ stackName, projectName, backendDir, pulumiHome });
     }
     for (const dir of [backendDir, pemDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
