@@ -16,13 +16,19 @@ import { agentVectorConfig, containerTlsFiles, renderVectorYaml } from "./vector
 import { declareVectorContainer } from "./vectorContainer";
 
 export interface AgentFleetArgs {
+  /** How many agents (each with its demo app): `agent-0` to `agent-(count-1)`. */
   count: number;
+  /** The stack's names and labels. */
   naming: LabNaming;
+  /** The lab's network, where agents reach the balancer by its alias. */
   networkName: pulumi.Input<string>;
   /** The Vector image; the demo apps run its bash. */
   image: pulumi.Input<string>;
+  /** The lab's CA, which issues each agent's client certificate. */
   pki: Pki;
+  /** Balancer port for Vector's protocol. */
   vectorPort: number;
+  /** Balancer port for Prometheus remote write. */
   remoteWritePort: number;
   /** Agents start after the balancer, so their first connection attempts find it. */
   balancer: pulumi.Resource;
@@ -32,7 +38,9 @@ export interface AgentFleetArgs {
 export const agentEventIntervalSecs = 1;
 
 export class AgentFleet extends pulumi.ComponentResource {
+  /** Docker names of the agent containers, index order. */
   readonly containerNames: string[];
+  /** Docker names of their demo apps, same order. */
   readonly demoAppNames: string[];
 
   constructor(name: string, args: AgentFleetArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -12,20 +12,30 @@ import { aggregatorVectorConfig, renderVectorYaml, vectorOpensslConfig } from ".
 import { declareVectorContainer } from "./vectorContainer";
 
 export interface AggregatorPoolArgs {
+  /** How many aggregators: `aggregator-0` to `aggregator-(count-1)`. */
   count: number;
+  /** The stack's names and labels. */
   naming: LabNaming;
+  /** The lab's network, where each aggregator carries the pool's alias. */
   networkName: pulumi.Input<string>;
+  /** The Vector image to run. */
   image: pulumi.Input<string>;
+  /** The lab's CA, which issues each aggregator's server certificate. */
   pki: Pki;
-  /** Names agents may dial to reach an aggregator through the balancer (its DNS names and IPs). */
+  /** DNS names agents may dial to reach an aggregator through the balancer: in every certificate. */
   balancerDnsNames: string[];
+  /** IP addresses agents may dial to reach an aggregator through the balancer: in every certificate. */
   balancerIpAddresses: string[];
+  /** Vector `keepalive.max_connection_age_secs` of the `vector` source: connections are recycled. */
   maxConnectionAgeSecs: number;
 }
 
 /**
  * Docker's own view of an aggregator's health: `GET /health` on Vector's API. Uses bash's /dev/tcp,
- * since the Vector image has bash but neither curl nor wget.
+ * since the Vector image has bash but neither curl nor wget. It only informs `docker ps` and the
+ * lab's `status`; what takes an aggregator out of rotation is HAProxy's own check of the same
+ * endpoint (haproxyConfig.ts, `healthCheckTiming`: every 1 s, 2 failures). Docker's runs half as often
+ * and waits for 3 failures, since a process per probe in each container costs more than HAProxy's.
  */
 export const aggregatorHealthcheck: docker.types.input.ContainerHealthcheck = {
   tests: [
@@ -41,12 +51,11 @@ export const aggregatorHealthcheck: docker.types.input.ContainerHealthcheck = {
 };
 
 export class AggregatorPool extends pulumi.ComponentResource {
+  /** Docker names of the aggregator containers, index order. */
   readonly containerNames: string[];
-  readonly containers: docker.Container[];
 
   constructor(name: string, args: AggregatorPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vector-ha-lab:index:AggregatorPool", name, {}, opts);
-    this.containers = [];
     this.containerNames = [];
     for (let index = 0; index < args.count; index++) {
       const containerName = args.naming.aggregatorName(index);
@@ -61,25 +70,23 @@ export class AggregatorPool extends pulumi.ComponentResource {
       const vectorYaml = renderVectorYaml(
         aggregatorVectorConfig({ nodeName: containerName, maxConnectionAgeSecs: args.maxConnectionAgeSecs }),
       );
-      this.containers.push(
-        declareVectorContainer({
-          name: `aggregator-${index}`,
-          containerName,
-          role: "aggregator",
-          naming: args.naming,
-          image: args.image,
-          networkName: args.networkName,
-          aliases: [args.naming.aggregatorPoolHostname],
-          vectorYaml,
-          identity,
-          caCertPem: args.pki.caCertPem,
-          healthcheck: aggregatorHealthcheck,
-          // No TLS session tickets: see vectorOpensslConfig.
-          extraUploads: [{ file: vectorPaths.opensslConfig, content: vectorOpensslConfig }],
-          envs: [`OPENSSL_CONF=${vectorPaths.opensslConfig}`],
-          parent: this,
-        }),
-      );
+      declareVectorContainer({
+        name: `aggregator-${index}`,
+        containerName,
+        role: "aggregator",
+        naming: args.naming,
+        image: args.image,
+        networkName: args.networkName,
+        aliases: [args.naming.aggregatorPoolHostname],
+        vectorYaml,
+        identity,
+        caCertPem: args.pki.caCertPem,
+        healthcheck: aggregatorHealthcheck,
+        // No TLS session tickets: see vectorOpensslConfig.
+        extraUploads: [{ file: vectorPaths.opensslConfig, content: vectorOpensslConfig }],
+        envs: [`OPENSSL_CONF=${vectorPaths.opensslConfig}`],
+        parent: this,
+      });
       this.containerNames.push(containerName);
     }
     this.registerOutputs({ containerNames: this.containerNames });

@@ -11,12 +11,12 @@ export const vectorVersion = "0.57.0";
 
 /** Docker label keys carried by every object the lab creates, so a stack's objects can be found. */
 export const labelKeys = {
-  project: "vector-ha-lab.project",
-  stack: "vector-ha-lab.stack",
-  role: "vector-ha-lab.role",
+  project: `${projectName}.project`,
+  stack: `${projectName}.stack`,
+  role: `${projectName}.role`,
 } as const;
 
-/** Ports inside the aggregator containers: the seed article's, see DESIGN.md "The load balancer". */
+/** Ports inside the aggregator containers (docs/design.md, "Ports"). */
 export const aggregatorPorts = {
   /** Vector's own protocol (gRPC over HTTP/2), the `vector` source. */
   vector: 19092,
@@ -57,5 +57,5 @@ export const haproxyConfigPath = "/usr/local/etc/haproxy/haproxy.cfg";
 /** Docker's embedded DNS server, reachable from every container on a user-defined network. */
 export const dockerDnsAddress = "127.0.0.11:53";
 
-/** Disk buffers must be at least about 256 MB in Vector (FACTS.md, "Every sink"). */
+/** Disk buffers must be at least about 256 MB in Vector (test/fixtures/vector-reference/FACTS.md, "Every sink"). */
 export const minimumDiskBufferBytes = 268435488;

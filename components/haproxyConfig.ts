@@ -8,7 +8,7 @@
  * Reference: https://docs.haproxy.org/2.6/configuration.html (resolvers: 5.3, server-template: 4.2).
  */
 import { assertNever } from "./assertNever";
-import type { BalanceAlgorithm, HealthCheckKind } from "./config";
+import type { BalanceAlgorithm, HealthCheckKind } from "./settings";
 import { aggregatorPorts, dockerDnsAddress } from "./constants";
 
 export interface HaproxySpec {
@@ -18,7 +18,9 @@ export interface HaproxySpec {
   remoteWritePort: number;
   /** Stats page (`/stats`) and Prometheus exporter (`/metrics`). */
   statsPort: number;
+  /** HAProxy `balance` algorithm of both backends. */
   balance: BalanceAlgorithm;
+  /** How each server slot is checked: Vector's `/health`, or a TLS hello on the data port. */
   healthCheck: HealthCheckKind;
   /** Server slots per backend: the most aggregators the balancer can see. */
   maxAggregators: number;
@@ -45,7 +47,7 @@ export const backendNames = {
 } as const;
 
 /** Server slot prefix: slots are named aggregator1..aggregatorN on the stats page. */
-export const serverSlotPrefix = "aggregator";
+const serverSlotPrefix = "aggregator";
 
 export function renderHaproxyConfig(spec: HaproxySpec): string {
   const { intervalMs, timeoutMs, fall, rise } = healthCheckTiming;

@@ -7,8 +7,11 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface LabImagesArgs {
+  /** HAProxy image reference (official image, or a local build). */
   haproxyImage: string;
+  /** Vector image reference (official image, or a local build). */
   vectorImage: string;
+  /** Images already in the local engine: never pulled, and left in place on destroy. */
   useLocalImages: boolean;
 }
 

@@ -1,19 +1,20 @@
 /**
- * The whole lab, as DESIGN.md draws it: one network, a CA, HAProxy, the aggregators behind it and the
- * agents in front of it. `index.ts` and the Automation API runner both call `buildLab`, so the same
+ * The whole lab, as docs/design.md draws it: one network, a CA, HAProxy, the aggregators behind it and
+ * the agents in front of it. `index.ts` and the Automation API runner both call `buildLab`, so the same
  * program runs under `pulumi up` and inline; it can be called again for every `up` in one process.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentFleet, agentEventIntervalSecs } from "./agentFleet";
+import { AgentFleet } from "./agentFleet";
 import { AggregatorPool } from "./aggregatorPool";
-import type { LabConfig } from "./config";
+import type { LabConfig } from "./settings";
 import { dockerLabels } from "./dockerLabels";
+import { certificateIpAddresses, hostDialAddress } from "./hostAddress";
+import { hostAgentBundle } from "./hostAgent";
 import { LabImages } from "./images";
 import { LoadBalancer } from "./loadBalancer";
 import { labNaming } from "./naming";
 import { Pki } from "./pki";
-import { hostAgentVectorConfig, renderVectorYaml } from "./vectorConfig";
 
 export interface LabOutputs {
   networkName: pulumi.Output<string>;
@@ -34,11 +35,6 @@ export interface LabOutputs {
   hostAgentVectorYaml: pulumi.Output<string>;
 }
 
-/** The name a process on the host dials: the certificates name `localhost` and 127.0.0.1. */
-function hostDialAddress(hostBindAddress: string): string {
-  return hostBindAddress === "0.0.0.0" || hostBindAddress === "127.0.0.1" ? "localhost" : hostBindAddress;
-}
-
 export function buildLab(config: LabConfig): LabOutputs {
   const naming = labNaming(pulumi.getProject(), pulumi.getStack());
 
@@ -54,9 +50,6 @@ export function buildLab(config: LabConfig): LabOutputs {
   });
   const images = new LabImages("images", config);
 
-  const extraHostIps = ["0.0.0.0", "127.0.0.1"].includes(config.hostBindAddress)
-    ? []
-    : [config.hostBindAddress];
   const aggregators = new AggregatorPool("aggregators", {
     count: config.aggregatorCount,
     naming,
@@ -64,7 +57,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     image: images.vectorImageId,
     pki,
     balancerDnsNames: [naming.balancerHostname, naming.balancerContainerName, "localhost"],
-    balancerIpAddresses: ["127.0.0.1", ...extraHostIps],
+    balancerIpAddresses: certificateIpAddresses(config.hostBindAddress),
     maxConnectionAgeSecs: config.maxConnectionAgeSecs,
   });
 
@@ -93,25 +86,14 @@ export function buildLab(config: LabConfig): LabOutputs {
     balancer: balancer.container,
   });
 
-  const hostAgent = pki.issueClientCertificate({
-    name: "host-agent",
-    commonName: `${naming.prefix}-host-agent`,
-  });
   const hostDial = hostDialAddress(config.hostBindAddress);
-  const hostAgentVectorYaml = pulumi
-    .all([pki.caCertPem, hostAgent.certPem, hostAgent.privateKeyPem])
-    .apply(([caFile, crtFile, keyFile]) =>
-      renderVectorYaml(
-        hostAgentVectorConfig({
-          agentName: `${naming.prefix}-host-agent`,
-          balancerHost: hostDial,
-          vectorPort: config.vectorPort,
-          remoteWritePort: config.remoteWritePort,
-          tls: { caFile, crtFile, keyFile },
-          eventIntervalSecs: agentEventIntervalSecs,
-        }),
-      ),
-    );
+  const hostAgent = hostAgentBundle({
+    pki,
+    agentName: `${naming.prefix}-host-agent`,
+    balancerHost: hostDial,
+    vectorPort: config.vectorPort,
+    remoteWritePort: config.remoteWritePort,
+  });
 
   return {
     networkName: network.name,
@@ -132,8 +114,8 @@ export function buildLab(config: LabConfig): LabOutputs {
     agentContainerNames: agents.containerNames,
     demoAppContainerNames: agents.demoAppNames,
     caCertPem: pki.caCertPem,
-    hostAgentCertPem: pulumi.secret(hostAgent.certPem),
-    hostAgentKeyPem: hostAgent.privateKeyPem,
-    hostAgentVectorYaml: pulumi.secret(hostAgentVectorYaml),
+    hostAgentCertPem: hostAgent.certPem,
+    hostAgentKeyPem: hostAgent.keyPem,
+    hostAgentVectorYaml: hostAgent.vectorYaml,
   };
 }

@@ -11,9 +11,13 @@ import { renderHaproxyConfig, type HaproxySpec } from "./haproxyConfig";
 import type { LabNaming } from "./naming";
 
 export interface LoadBalancerArgs extends Omit<HaproxySpec, "aggregatorPoolHostname"> {
+  /** The stack's names and labels (the balancer's alias, the aggregators' pool alias). */
   naming: LabNaming;
+  /** The lab's network. */
   networkName: pulumi.Input<string>;
+  /** The HAProxy image to run. */
   image: pulumi.Input<string>;
+  /** Host address the three ports are published on. */
   hostBindAddress: string;
   /**
    * Started once these exist (the aggregators), so that HAProxy's first DNS answer has them and it
@@ -30,7 +34,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
     super("vector-ha-lab:index:LoadBalancer", name, {}, opts);
     const { naming } = args;
     const haproxyCfg = renderHaproxyConfig({
-      ...args,
+      vectorPort: args.vectorPort,
+      remoteWritePort: args.remoteWritePort,
+      statsPort: args.statsPort,
+      balance: args.balance,
+      healthCheck: args.healthCheck,
+      maxAggregators: args.maxAggregators,
       aggregatorPoolHostname: naming.aggregatorPoolHostname,
     });
     const publish = (port: number): docker.types.input.ContainerPort => ({

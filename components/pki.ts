@@ -6,27 +6,36 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { assertNever } from "./assertNever";
-import type { KeyAlgorithm } from "./config";
+import { projectName } from "./constants";
+import type { KeyAlgorithm } from "./settings";
 
 export interface PkiArgs {
   /** Names the CA in its subject, e.g. `vector-ha-lab-dev CA`. */
   caName: string;
+  /** Key algorithm of the CA and every certificate. */
   keyAlgorithm: KeyAlgorithm;
+  /** Validity of the CA and every certificate, in hours. */
   validityHours: number;
+  /** `up` renews a certificate once it is this close to expiry, in hours. */
   earlyRenewalHours: number;
 }
 
 /** What a container needs to prove who it is. `privateKeyPem` is secret. */
 export interface IssuedCertificate {
+  /** The certificate, PEM (public). */
   certPem: pulumi.Output<string>;
+  /** Its private key, PEM: a secret. */
   privateKeyPem: pulumi.Output<string>;
 }
 
 export interface CertificateRequest {
   /** Pulumi name prefix of the key, request and certificate resources. */
   name: string;
+  /** The subject's common name (a container name). */
   commonName: string;
+  /** Subject alternative names: DNS names the certificate is valid for. */
   dnsNames?: string[];
+  /** Subject alternative names: IP addresses the certificate is valid for. */
   ipAddresses?: string[];
   /** Which component the resources belong to in the graph (default: the PKI). */
   parent?: pulumi.Resource;
@@ -61,7 +70,7 @@ export class Pki extends pulumi.ComponentResource {
       `${name}-ca`,
       {
         privateKeyPem: this.caKey.privateKeyPem,
-        subject: { commonName: args.caName, organization: "vector-ha-lab" },
+        subject: { commonName: args.caName, organization: projectName },
         isCaCertificate: true,
         validityPeriodHours: args.validityHours,
         earlyRenewalHours: args.earlyRenewalHours,
@@ -90,7 +99,7 @@ export class Pki extends pulumi.ComponentResource {
       `${request.name}-csr`,
       {
         privateKeyPem: key.privateKeyPem,
-        subject: { commonName: request.commonName, organization: "vector-ha-lab" },
+        subject: { commonName: request.commonName, organization: projectName },
         dnsNames: request.dnsNames ?? [],
         ipAddresses: request.ipAddresses ?? [],
       },

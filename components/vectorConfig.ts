@@ -139,6 +139,12 @@ export function demoLogLine(agentName: string): string {
   return `${agentName} demo event from vector-ha-lab`;
 }
 
+/**
+ * Retries back off from 1 s up to 5 s instead of Vector's 30 s, so an agent delivers again within
+ * seconds of an aggregator's return or a failover, not half a minute later.
+ */
+const retryAtLeastEvery5s = { retry_max_duration_secs: 5 };
+
 /** The two sinks every agent has: logs over Vector's protocol and metrics over remote write, both to the balancer. */
 function sinksToBalancer(
   spec: AgentVectorSpec,
@@ -155,6 +161,7 @@ function sinksToBalancer(
       buffer: delivery.buffer,
       // End to end: the file source checkpoints a line only once an aggregator has written it.
       acknowledgements: { enabled: delivery.acknowledgeLogs },
+      request: retryAtLeastEvery5s,
     },
     [componentIds.metricsToBalancer]: {
       type: "prometheus_remote_write",
@@ -167,6 +174,7 @@ function sinksToBalancer(
       acknowledgements: { enabled: false },
       // Its health check is a GET, which the aggregator's remote-write source answers 405.
       healthcheck: { enabled: false },
+      request: retryAtLeastEvery5s,
     },
   };
 }

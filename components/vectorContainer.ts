@@ -15,22 +15,33 @@ export interface VectorContainerArgs {
   name: string;
   /** Docker container name, also its host name. */
   containerName: string;
+  /** Its role label: aggregator or agent. */
   role: LabRole;
+  /** The stack's names and labels. */
   naming: LabNaming;
+  /** The Vector image to run. */
   image: pulumi.Input<string>;
+  /** The lab's network. */
   networkName: pulumi.Input<string>;
   /** Extra network aliases (the aggregators' shared pool alias). */
   aliases?: string[];
+  /** The rendered vector.yaml, uploaded where the official image reads it. */
   vectorYaml: string;
+  /** Its certificate and (secret) key, uploaded where the config's `tls` blocks name them. */
   identity: IssuedCertificate;
+  /** The lab's CA certificate, to verify the other side. */
   caCertPem: pulumi.Input<string>;
+  /** Docker's health check, if any (a change replaces the container: the provider cannot update it). */
   healthcheck?: docker.types.input.ContainerHealthcheck;
   /** Files besides the config, certificate, key and CA (an aggregator's OpenSSL settings). */
   extraUploads?: docker.types.input.ContainerUpload[];
+  /** Environment variables (an aggregator's OPENSSL_CONF). */
   envs?: string[];
   /** Volumes besides its own `data_dir` (an agent reads its demo app's log volume, read-only). */
   extraVolumes?: docker.types.input.ContainerVolume[];
+  /** The component it belongs to. */
   parent: pulumi.Resource;
+  /** What must exist before it starts. */
   dependsOn?: pulumi.Resource[];
 }
 

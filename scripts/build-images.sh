@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the images the lab runs on a machine without a registry (DESIGN.md, "Running it"), all from
+# Builds the images the lab runs on a machine without a registry (docs/modes.md), all from
 # scratch in the local Docker engine:
 #   vector-ha-lab/debian-base:bookworm      debootstrap (minbase) + docker import: haproxy, nodejs, bash
 #   vector-ha-lab/haproxy:2.6-debian        scripts/images/haproxy: Debian's HAProxy run like the official image

@@ -7,55 +7,62 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { parseLabConfig, readLabConfig } from "../components/config";
+import { readLabConfig } from "../components/config";
+import { parseLabConfig, type RawSettings, type SettingName } from "../components/settings";
 import { projectName } from "../components/constants";
 import { buildLab } from "../components/lab";
 import { detectLabMode, type LabMode } from "./labMode";
 import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
-import { openLabStack } from "./runner";
+import { labOutputValues } from "./labOutputs";
+import { labStackOutputs, openLabStack } from "./runner";
 
 const repoRoot = path.resolve(__dirname, "..");
 const backendDir = path.join(repoRoot, ".lab", "state");
 const usage = "usage: npm run lab -- <up|preview|scale N|status|down|host-agent> [--stack NAME]";
 
-/** Settings from Pulumi.<stack>.yaml, without the project prefix, as strings (how Pulumi passes them). */
-function stackFileSettings(stackName: string): Record<string, string> {
-  const file = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
-  if (!fs.existsSync(file)) return {};
-  const config = (parseDocument(fs.readFileSync(file, "utf8")).toJS()?.config ?? {}) as Record<
-    string,
-    unknown
-  >;
-  return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key.replace(`${projectName}:`, ""), String(value)]),
-  );
+/** The stack's settings file, in the repository root. */
+const stackFile = (stackName: string): string => path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+
+/**
+ * The one settings path: the stack's settings as the program will get them (Pulumi.<stack>.yaml, the
+ * mode's overrides, then `changes`), validated by the program's own parser before the engine starts:
+ * a bad value is one message naming it, and nothing is created.
+ */
+function stackSettings(stackName: string, mode: LabMode, changes: RawSettings = {}): RawSettings {
+  const file = stackFile(stackName);
+  const fromFile = fs.existsSync(file)
+    ? ((parseDocument(fs.readFileSync(file, "utf8")).toJS()?.config ?? {}) as Record<string, unknown>)
+    : {};
+  const settings: RawSettings = {};
+  for (const [key, value] of Object.entries(fromFile)) {
+    settings[key.replace(`${projectName}:`, "") as SettingName] = String(value);
+  }
+  for (const [key, value] of Object.entries(mode.configOverrides) as [SettingName, string][]) {
+    if (settings[key] !== undefined && settings[key] !== value) {
+      console.log(`Note: ${key} is ${settings[key]} in ${path.basename(file)}; this mode uses ${value}.`);
+    }
+    settings[key] = value;
+  }
+  Object.assign(settings, changes);
+  parseLabConfig(settings);
+  return settings;
 }
 
-/** Sets `aggregators` in Pulumi.<stack>.yaml, keeping its comments; refuses a value the lab would refuse. */
+/** Sets `aggregators` in Pulumi.<stack>.yaml, keeping its comments. */
 function writeAggregatorCount(stackName: string, count: string): void {
-  parseLabConfig({ ...stackFileSettings(stackName), aggregators: count });
-  const file = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+  const file = stackFile(stackName);
   const document = parseDocument(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "config: {}\n");
   document.setIn(["config", `${projectName}:aggregators`], Number(count));
   fs.writeFileSync(file, document.toString());
   console.log(`Set ${projectName}:aggregators to ${count} in ${path.basename(file)}.`);
 }
 
-async function openStack(stackName: string, mode: LabMode) {
-  const settings = stackFileSettings(stackName);
-  for (const [key, value] of Object.entries(mode.configOverrides)) {
-    if (settings[key] !== undefined && settings[key] !== value) {
-      console.log(`Note: ${key} is ${settings[key]} in Pulumi.${stackName}.yaml; this mode uses ${value}.`);
-    }
-  }
-  const config = { ...settings, ...mode.configOverrides };
-  // Refuse bad settings before the engine starts: one message, nothing created.
-  parseLabConfig(config);
+function openStack(stackName: string, mode: LabMode, settings: RawSettings = stackSettings(stackName, mode)) {
   return openLabStack({
     stackName,
     backendDir,
     pulumiHome: mode.pulumiHome,
-    config,
+    config: settings as Record<string, string>,
     program: async () => ({ ...buildLab(readLabConfig()) }),
   });
 }
@@ -64,21 +71,21 @@ const print = (text: string): void => {
   process.stdout.write(text);
 };
 
-async function up(stackName: string, mode: LabMode): Promise<void> {
-  const stack = await openStack(stackName, mode);
+async function up(stackName: string, mode: LabMode, settings?: RawSettings): Promise<void> {
+  const stack = await openStack(stackName, mode, settings);
   const result = await stack.up({ onOutput: print, color: "never" });
-  const out = (key: string): unknown => result.outputs[key]?.value;
-  const endpoints = out("balancerEndpoints") as { onHost: { vector: string; remoteWrite: string } };
+  const out = labOutputValues(result.outputs);
+  if (!out) throw new Error(`stack ${stackName} has no outputs after up`);
   console.log(
     [
       "",
       `The lab is up (${mode.kind} mode, stack ${stackName}).`,
-      `  Vector protocol (mTLS):      ${endpoints.onHost.vector}`,
-      `  Prometheus remote write:     ${endpoints.onHost.remoteWrite}`,
-      `  HAProxy stats:               ${out("statsUrl")}`,
-      `  HAProxy Prometheus metrics:  ${out("metricsUrl")}`,
-      `  Aggregators:                 ${(out("aggregatorContainerNames") as string[]).join(", ")}`,
-      `  Agents:                      ${(out("agentContainerNames") as string[]).join(", ")}`,
+      `  Vector protocol (mTLS):      ${out.balancerEndpoints.onHost.vector}`,
+      `  Prometheus remote write:     ${out.balancerEndpoints.onHost.remoteWrite}`,
+      `  HAProxy stats:               ${out.statsUrl}`,
+      `  HAProxy Prometheus metrics:  ${out.metricsUrl}`,
+      `  Aggregators:                 ${out.aggregatorContainerNames.join(", ")}`,
+      `  Agents:                      ${out.agentContainerNames.join(", ")}`,
       "Status:    npm run lab -- status",
       `Scale:     npm run lab -- scale N   (or edit aggregators in Pulumi.${stackName}.yaml, then npm run lab -- up)`,
       "Tear down: npm run lab -- down",
@@ -86,12 +93,20 @@ async function up(stackName: string, mode: LabMode): Promise<void> {
   );
 }
 
-async function status(stackName: string): Promise<void> {
-  const statsPort = parseLabConfig(stackFileSettings(stackName)).statsPort;
-  const servers = await balancerServers(`http://127.0.0.1:${statsPort}/stats`).catch((error: Error) => error);
+async function status(stackName: string, mode: LabMode): Promise<void> {
   const containers = labContainers(projectName, stackName);
-  if (containers.length === 0) console.log(`No containers of stack ${stackName}: the lab is down.`);
-  else console.log(formatStatus(containers, servers));
+  if (containers.length === 0) {
+    console.log(`No containers of stack ${stackName}: the lab is down.`);
+    return;
+  }
+  // Where the stats page is, as the stack published it (its bind address and port).
+  const outputs = labOutputValues(
+    await labStackOutputs({ stackName, backendDir, pulumiHome: mode.pulumiHome }),
+  );
+  const servers = outputs
+    ? await balancerServers(outputs.statsUrl).catch((error: Error) => error)
+    : new Error(`stack ${stackName} has no outputs in ${backendDir}`);
+  console.log(formatStatus(containers, servers));
 }
 
 async function down(stackName: string, mode: LabMode): Promise<void> {
@@ -121,20 +136,23 @@ async function main(argv: string[]): Promise<void> {
       await stack.preview({ onOutput: print, color: "never" });
       return;
     }
-    case "scale":
+    case "scale": {
       if (rest.length !== 1) throw new Error(`scale takes the number of aggregators. ${usage}`);
+      const settings = stackSettings(stackName, mode, { aggregators: rest[0] });
       writeAggregatorCount(stackName, rest[0]);
-      return up(stackName, mode);
+      return up(stackName, mode, settings);
+    }
     case "status":
-      return status(stackName);
+      return status(stackName, mode);
     case "down":
       return down(stackName, mode);
     case "host-agent": {
       // The config holds the host agent's private key: printed only on this explicit request.
-      const outputs = await (await openStack(stackName, mode)).outputs();
-      if (!outputs.hostAgentVectorYaml)
-        throw new Error(`stack ${stackName} is not up: run npm run lab -- up`);
-      print(String(outputs.hostAgentVectorYaml.value));
+      const outputs = labOutputValues(
+        await labStackOutputs({ stackName, backendDir, pulumiHome: mode.pulumiHome }),
+      );
+      if (!outputs) throw new Error(`stack ${stackName} is not up: run npm run lab -- up`);
+      print(outputs.hostAgentVectorYaml);
       return;
     }
     default:

@@ -6,9 +6,9 @@
 #     (.lab/vector-<version>/bin/vector) and a local image of it;
 #   every mode but real: the local images (scripts/build-images.sh) and the stand-in plugins in their
 #     own Pulumi home (.lab/pulumi-home-standins): the fallback, and what their tests run on.
-# Idempotent: a second run only checks, in seconds.
-# Prints one line per thing it used, installed or built, and where it came from; lines of things
-# this run changed start with "+".
+# Idempotent: a second run only checks, in seconds, and then prints one line. With --verbose, or as
+# soon as something is installed, built or started, it prints one line per thing it used, installed or
+# built, and where it came from; lines of things this run changed start with "+".
 # Writes .lab/env.sh (source it for PULUMI_HOME and PATH) and .lab/cli/bin/ (the CLI chosen, and the
 # bundle's Node language host, so that plain `pulumi up` works).
 set -euo pipefail
@@ -22,8 +22,20 @@ cleanup_dirs=()
 trap 'rm -rf "${cleanup_dirs[@]}"' EXIT
 
 # "  " marks what was found and used, "+ " what this run installed, built, started or wrote.
-say() { printf 'prepare-machine:   %s\n' "$*"; }
-did() { printf 'prepare-machine: + %s\n' "$*"; }
+# Lines of things merely found are held back until something changes (or --verbose): a run that
+# changes nothing prints one line.
+verbose=false
+held=()
+say() {
+  if $verbose; then printf 'prepare-machine:   %s\n' "$*"; else held+=("prepare-machine:   $*"); fi
+}
+did() {
+  if ! $verbose; then
+    verbose=true
+    if [ "${#held[@]}" -gt 0 ]; then printf '%s\n' "${held[@]}"; fi
+  fi
+  printf 'prepare-machine: + %s\n' "$*"
+}
 die() {
   printf 'prepare-machine: ERROR: %s\n' "$*" >&2
   exit 1
@@ -125,7 +137,7 @@ package_field() { node -p "require('$repo/node_modules/$1/package.json').$2"; }
 # True when version $1 >= version $2 (both without a leading "v").
 version_at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]; }
 
-# Builds the CLI from its Go module (RUNNING-HERE.md): the Node SDK needs a CLI at least as new.
+# Builds the CLI from its Go module (docs/facts.md, "Pulumi"): the Node SDK needs a CLI at least as new.
 build_pulumi_cli() {
   local version="$1" out="$2" go work started
   go="$(command -v go || echo /usr/local/go/bin/go)"
@@ -330,7 +342,19 @@ ensure_local_images() {
   fi
   local args=()
   if [ -n "$lab_bundle" ]; then args=(--vector-binary "$vector_binary" --vector-image "$vector_image"); fi
-  bash "$repo/scripts/build-images.sh" "${args[@]}" | sed 's/^/prepare-machine: /'
+  local out line
+  out="$(mktemp)"
+  cleanup_dirs+=("$out")
+  if ! bash "$repo/scripts/build-images.sh" "${args[@]}" >"$out"; then
+    cat "$out"
+    die "scripts/build-images.sh failed (above)"
+  fi
+  while IFS= read -r line; do
+    case "$line" in
+      "build-images: built "*) did "$line" ;;
+      *) say "$line" ;;
+    esac
+  done <"$out"
 }
 
 main() {
@@ -338,9 +362,10 @@ main() {
   for arg in "$@"; do
     case "$arg" in
       -h | --help)
-        sed -n '2,13p' "${BASH_SOURCE[0]}"
+        sed -n '2,14p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
+      -v | --verbose) verbose=true ;;
       *) die "unknown argument '$arg'" ;;
     esac
   done
@@ -360,7 +385,12 @@ main() {
   ensure_standin_plugin tls
   ensure_local_images
   write_env_file
-  say "done in $SECONDS s"
+  if $verbose; then
+    say "done in $SECONDS s"
+  else
+    printf 'prepare-machine: nothing to do, all present (%s mode%s) in %s s; --verbose for details\n' \
+      "$lab_mode" "${lab_bundle:+, bundle $lab_bundle}" "$SECONDS"
+  fi
 }
 
 main "$@"

@@ -14,6 +14,7 @@ import {
   ConfigMap,
   LocalWorkspace,
   LocalWorkspaceOptions,
+  OutputMap,
   PulumiCommand,
   Stack,
 } from "@pulumi/pulumi/automation";
@@ -112,7 +113,11 @@ async function workspaceOptions(
   };
 }
 
-/** Creates or selects the stack and sets its config to exactly `opts.config`. */
+/**
+ * Creates or selects the stack and sets its config to exactly `opts.config`. The workspace's own copy
+ * of the settings (next to the state) is rewritten from `opts.config` on every open, so the caller's
+ * source (the lab command's Pulumi.<stack>.yaml) stays the only one that counts.
+ */
 export async function openLabStack(opts: LabStackOptions): Promise<Stack> {
   const projectName = opts.projectName ?? defaultProjectName;
   const stack = await LocalWorkspace.createOrSelectStack(
@@ -138,4 +143,14 @@ export async function removeLabStack(
   if (stacks.some((stack) => stack.name === opts.stackName)) {
     await workspace.removeStack(opts.stackName, { force: true });
   }
+}
+
+/** The stack's last outputs, or undefined when it does not exist; creates nothing. */
+export async function labStackOutputs(
+  opts: Pick<LabStackOptions, "stackName" | "projectName" | "backendDir" | "pulumiHome">,
+): Promise<OutputMap | undefined> {
+  const workspace = await LocalWorkspace.create(await workspaceOptions(opts));
+  const stacks = await workspace.listStacks();
+  if (!stacks.some((stack) => stack.name === opts.stackName)) return undefined;
+  return workspace.stackOutputs(opts.stackName);
 }

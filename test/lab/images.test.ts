@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { balanceAlgorithms, healthCheckKinds } from "../../components/config";
+import { balanceAlgorithms, healthCheckKinds } from "../../components/settings";
 import { haproxyConfigPath } from "../../components/constants";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
 import { docker, runScript } from "../support/host";

@@ -42,27 +42,33 @@ describe("prepare-machine.sh", () => {
 
   beforeAll(() => {
     userPluginsBefore = listUserPlugins();
-    first = runScript("scripts/prepare-machine.sh");
+    first = runScript("scripts/prepare-machine.sh", "--verbose");
     second = runScript("scripts/prepare-machine.sh");
   });
 
-  it("reports every piece it uses, one line each", () => {
+  it("reports every piece it uses, one line each, with --verbose", () => {
     for (const piece of [
       "apt: docker.io",
       "docker engine:",
+      "mode:",
       "pulumi cli:",
       "stand-in plugin docker",
       "stand-in plugin tls",
-      "mode:",
+      "build-images:",
       "env:",
     ]) {
-      expect(first.lines.some((line) => line.includes(piece))).toBe(true);
-      expect(second.lines.some((line) => line.includes(piece))).toBe(true);
+      expect({ piece, found: first.lines.some((line) => line.includes(piece)) }).toEqual({
+        piece,
+        found: true,
+      });
     }
   });
 
-  it("changes nothing on a second run, and takes seconds", () => {
+  it("changes nothing on a second run, says so in one line, and takes seconds", () => {
     expect(changes(second.lines)).toEqual([]);
+    expect(second.lines).toEqual([
+      expect.stringMatching(/^prepare-machine: nothing to do, all present \(\w+ mode/),
+    ]);
     expect(second.seconds).toBeLessThan(20);
   });
 
@@ -88,7 +94,7 @@ describe("prepare-machine.sh", () => {
         encoding: "utf8",
         env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
       }),
-    ) as { name: string; kind: string; version: string; path: string }[];
+    ) as { name: string; kind: string; version: string }[];
 
   it("installs each existing stand-in at the npm SDK's plugin version, in the stand-ins' own Pulumi home only", () => {
     const listed = pluginsIn(homes.standins);
@@ -105,12 +111,15 @@ describe("prepare-machine.sh", () => {
       const listed = pluginsIn(homes.bundle);
       for (const name of ["docker", "tls"]) {
         const version = installedPackage(`@pulumi/${name}`).pulumi?.version;
-        const plugin = listed.find((p) => p.name === name && p.version === version);
-        expect(plugin).toBeDefined();
+        expect(listed).toContainEqual(expect.objectContaining({ name, kind: "resource", version }));
         // The real provider binary, not the stand-in's two-line wrapper script.
-        expect(fs.statSync(path.join(plugin!.path, `pulumi-resource-${name}`)).size).toBeGreaterThan(
-          10_000_000,
+        const binary = path.join(
+          homes.bundle,
+          "plugins",
+          `resource-${name}-v${version}`,
+          `pulumi-resource-${name}`,
         );
+        expect(fs.statSync(binary).size).toBeGreaterThan(10_000_000);
       }
       expect(fs.existsSync(path.join(path.dirname(labCli), "pulumi-language-nodejs"))).toBe(true);
       const vectorVersion = execFileSync(

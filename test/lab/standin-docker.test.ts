@@ -1,7 +1,7 @@
 /**
  * The docker stand-in plugin (test/standins/providers/docker) through the real Pulumi CLI and the
- * real Docker engine: what RUNNING-HERE.md says the real provider does ("What the real docker and tls
- * providers do"), checked on what `docker inspect` and the containers themselves show.
+ * real Docker engine: what docs/facts.md ("The docker and tls providers") says the real provider
+ * does, checked on what `docker inspect` and the containers themselves show.
  * Needs `scripts/prepare-machine.sh` (engine, CLI, installed stand-in plugin) and busybox-static.
  */
 import * as docker from "@pulumi/docker";

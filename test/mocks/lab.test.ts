@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { parseLabConfig, readLabConfig, type LabConfig } from "../../components/config";
+import { readLabConfig } from "../../components/config";
+import { parseLabConfig, type LabConfig } from "../../components/settings";
 import { demoAppPaths, haproxyConfigPath, labelKeys, vectorPaths } from "../../components/constants";
 import { buildLab, type LabOutputs } from "../../components/lab";
 import { runUnderMocks, type DeclaredResource, type MockRun } from "../support/pulumiMocks";

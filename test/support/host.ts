@@ -22,9 +22,9 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs a bash script of the repo, returning its output lines and wall time in seconds. */
-export function runScript(relativePath: string): { lines: string[]; seconds: number } {
+export function runScript(relativePath: string, ...args: string[]): { lines: string[]; seconds: number } {
   const started = Date.now();
-  const stdout = execFileSync("bash", [path.join(repoRoot, relativePath)], {
+  const stdout = execFileSync("bash", [path.join(repoRoot, relativePath), ...args], {
     cwd: repoRoot,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],

@@ -6,10 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { projectName } from "../../components/constants";
 
-/** Drains the SDK's queue of pending registrations (internal to the SDK, so not in its typings). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
-
 export interface DeclaredResource {
   type: string;
   name: string;
@@ -82,7 +78,9 @@ export async function runUnderMocks<T>(
       if (await pulumi.isSecret(output)) secretOutputs.push(key);
     }
   }
-  await waitForRPCs();
+  // The SDK's public way to wait until every registration has reached the (mock) monitor; the next
+  // run's setMocks connects a new one.
+  await pulumi.runtime.disconnect();
   return { resources, outputs, secretOutputs, result };
 }
 

@@ -3,7 +3,9 @@
  * which a secret is the SDK's `{ [specialSigKey]: specialSecretSig, value }` wrapper. Shared by the
  * mock tests and both provider stand-ins.
  */
-import { isRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+// The SDK's public runtime API (not a private module path, which may move in any release).
+import { runtime } from "@pulumi/pulumi";
+const { isRpcSecret } = runtime;
 
 /** True when the value itself is a secret wrapper. */
 export function isSecretValue(value: unknown): value is { value: unknown } {

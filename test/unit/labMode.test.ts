@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseLabConfig } from "../../components/config";
+import { parseLabConfig } from "../../components/settings";
 import { detectLabMode, labPulumiHomes, localImages } from "../../scripts/labMode";
 
 describe("lab mode", () => {

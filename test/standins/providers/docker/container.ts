@@ -3,7 +3,7 @@
  * its networks, start it; with `mustRun` it must be running right after the start, with `wait` it must
  * become healthy within `waitTimeout` seconds.
  *
- * One deliberate difference from the real provider (RUNNING-HERE.md, "Update or replace"): a change of
+ * One deliberate difference from the real provider (docs/facts.md, "The docker and tls providers"): a change of
  * `healthcheck` replaces the container. The real provider plans an in-place update that never reaches
  * the container; a stand-in that did the same would hide the problem the lab must solve otherwise.
  */

@@ -12,7 +12,9 @@ import type {
   ReadResult,
   UpdateResult,
 } from "@pulumi/pulumi/provider";
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+// The SDK's public runtime API (not a private module path, which may move in any release).
+import { runtime } from "@pulumi/pulumi";
+const { specialSecretSig, specialSigKey } = runtime;
 import { randomBytes } from "crypto";
 import Docker from "dockerode";
 import { readFileSync } from "fs";

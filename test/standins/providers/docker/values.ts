@@ -5,7 +5,9 @@
  * `unknownValue`. Docker gets revealed values; the state keeps the secret wrappers, so an output that
  * came from a secret input stays secret.
  */
-import { isRpcSecret, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+// The SDK's public runtime API (not a private module path, which may move in any release).
+import { runtime } from "@pulumi/pulumi";
+const { isRpcSecret, unknownValue } = runtime;
 
 /** A property bag as the engine sends it. */
 export type PropertyMap = Record<string, unknown>;

@@ -4,7 +4,9 @@
  * the engine it accepts secrets) and a value not known yet during preview is the `unknownValue`
  * string. And the input kinds a field table is written with.
  */
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+// The SDK's public runtime API (not a private module path, which may move in any release).
+import { runtime } from "@pulumi/pulumi";
+const { specialSecretSig, specialSigKey, unknownValue } = runtime;
 import { CheckFailure } from "@pulumi/pulumi/provider";
 
 export type PropertyMap = Record<string, unknown>;

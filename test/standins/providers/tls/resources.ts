@@ -2,7 +2,7 @@
  * The table of what this stand-in implements: type token → input fields (kind, default, whether a
  * change updates in place) and the function that creates the resource. Every input not listed here
  * is rejected by `check`, naming it. Names, defaults and replace-or-update follow
- * pulumi-resource-tls 5.6.1 (see ../../../../../shared/RUNNING-HERE.md, "Update or replace").
+ * pulumi-resource-tls 5.6.1 (see docs/facts.md, "The docker and tls providers").
  */
 import * as crypto from "crypto";
 import {

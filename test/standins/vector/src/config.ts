@@ -65,6 +65,8 @@ const buffer = obj({
 const acknowledgements = obj({ enabled: opt(bool) });
 /** Accepted on the network sinks; the stand-in runs no health check (see the README). */
 const healthcheck = obj({ enabled: opt(bool) });
+/** Only the cap of the retry backoff, which the stand-in honours (its backoff doubles from 250 ms). */
+const request = obj({ retry_max_duration_secs: opt({ t: "number", integer: true, min: 1 }) });
 
 const sourceSchemas: Record<string, Record<string, Field>> = {
   vector: {
@@ -99,6 +101,7 @@ const sinkSchemas: Record<string, Record<string, Field>> = {
     buffer: opt(buffer),
     acknowledgements: opt(acknowledgements),
     healthcheck: opt(healthcheck),
+    request: opt(request),
   },
   prometheus_remote_write: {
     inputs,
@@ -107,6 +110,7 @@ const sinkSchemas: Record<string, Record<string, Field>> = {
     buffer: opt(buffer),
     acknowledgements: opt(acknowledgements),
     healthcheck: opt(healthcheck),
+    request: opt(request),
   },
 };
 
@@ -199,6 +203,7 @@ export interface VectorSinkConfig {
   buffer?: BufferOptions;
   acknowledgements?: { enabled?: boolean };
   healthcheck?: { enabled?: boolean };
+  request?: { retry_max_duration_secs?: number };
 }
 export interface RemoteWriteSinkConfig {
   type: "prometheus_remote_write";
@@ -208,6 +213,7 @@ export interface RemoteWriteSinkConfig {
   buffer?: BufferOptions;
   acknowledgements?: { enabled?: boolean };
   healthcheck?: { enabled?: boolean };
+  request?: { retry_max_duration_secs?: number };
 }
 export type SinkConfig = FileSinkConfig | ExporterSinkConfig | VectorSinkConfig | RemoteWriteSinkConfig;
 

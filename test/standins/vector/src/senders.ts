@@ -26,7 +26,8 @@ import { clientTlsOptions, peerCommonName } from "./tls";
 const connectTimeoutMs = 5_000;
 const requestTimeoutMs = 10_000;
 const firstBackoffMs = 250;
-const maxBackoffMs = 5_000;
+/** Vector's default `request.retry_max_duration_secs`. */
+const defaultMaxBackoffMs = 30_000;
 
 /** Vector's default buffer: in memory, 500 events; the stand-in bounds it by bytes instead. */
 const defaultBuffer: BufferOptions = { type: "memory", max_size: 64 * 1024 * 1024, when_full: "block" };
@@ -206,6 +207,7 @@ export class NetworkSink implements Sink, Component {
     private readonly target: string,
     private readonly buffer: SinkBuffer,
     private readonly transport: Transport,
+    private readonly maxBackoffMs: number,
   ) {
     this.tags = componentTags(id, "sink", type);
   }
@@ -252,7 +254,7 @@ export class NetworkSink implements Sink, Component {
         } catch {
           break; // stopping
         }
-        backoff = Math.min(backoff * 2, maxBackoffMs);
+        backoff = Math.min(backoff * 2, this.maxBackoffMs);
         continue;
       }
       if (failures > 0)
@@ -279,7 +281,14 @@ export function vectorSink(id: string, config: VectorSinkConfig, dataDir: string
   const host = splitAddress(endpoint).host;
   const tlsOptions = config.tls?.enabled ? clientTlsOptions(config.tls, host, `sinks.${id}.tls`) : undefined;
   const transport = new VectorTransport(id, endpoint, tlsOptions);
-  return new NetworkSink(id, "vector", endpoint, makeBuffer(id, config.buffer, dataDir), transport);
+  return new NetworkSink(
+    id,
+    "vector",
+    endpoint,
+    makeBuffer(id, config.buffer, dataDir),
+    transport,
+    maxBackoffMs(config.request),
+  );
 }
 
 export function remoteWriteSink(
@@ -299,5 +308,12 @@ export function remoteWriteSink(
     config.endpoint,
     makeBuffer(id, config.buffer, dataDir),
     transport,
+    maxBackoffMs(config.request),
   );
+}
+
+function maxBackoffMs(request: { retry_max_duration_secs?: number } | undefined): number {
+  return request?.retry_max_duration_secs !== undefined
+    ? request.retry_max_duration_secs * 1000
+    : defaultMaxBackoffMs;
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { LabConfigError, parseLabConfig, settingDefaults, settingNames } from "../../components/config";
+import { LabConfigError, parseLabConfig, settingDefaults, settingNames } from "../../components/settings";
 
 /** The problems `parseLabConfig` reports for these raw settings (none: the test fails). */
 function problemsOf(raw: Record<string, string>): string[] {
@@ -133,5 +133,22 @@ describe("Pulumi.yaml declares every setting", () => {
     );
     expect(Object.keys(raw).every((key) => (settingNames as string[]).includes(key))).toBe(true);
     expect(() => parseLabConfig(raw)).not.toThrow();
+  });
+});
+
+describe("the README's settings table", () => {
+  const readme = fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+  /** Setting name → its default column, backticks removed. */
+  const rows = new Map(
+    [...readme.matchAll(/^\| `(\w+)` +\| ([^|]+?) +\|/gm)].map(([, name, defaultColumn]) => [
+      name,
+      defaultColumn.replace(/`/g, ""),
+    ]),
+  );
+
+  it("lists every setting, once, with the default the program applies", () => {
+    expect([...rows.keys()].sort()).toEqual([...settingNames].sort());
+    for (const name of settingNames)
+      expect({ name, default: rows.get(name) }).toEqual({ name, default: String(settingDefaults[name]) });
   });
 });

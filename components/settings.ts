@@ -1,0 +1,200 @@
+/**
+ * The lab's settings: declared in Pulumi.yaml, validated here into one typed object, `LabConfig`. Pure
+ * (no Pulumi SDK): the program's reader (config.ts), the lab command and the tests all use this one
+ * parser. Everything else takes a `LabConfig` and never reads config itself.
+ */
+import { vectorVersion } from "./constants";
+
+/** HAProxy balance algorithms the lab offers (https://docs.haproxy.org/2.6/configuration.html#4-balance). */
+export const balanceAlgorithms = ["roundrobin", "leastconn", "source"] as const;
+export type BalanceAlgorithm = (typeof balanceAlgorithms)[number];
+
+/**
+ * How HAProxy decides an aggregator is alive: `http` asks Vector's API `GET /health` (Vector really
+ * runs); `ssl-hello` is HAProxy's `option ssl-hello-chk` (the TLS port answers; docs/design.md).
+ */
+export const healthCheckKinds = ["http", "ssl-hello"] as const;
+export type HealthCheckKind = (typeof healthCheckKinds)[number];
+
+/** Key algorithms for the CA and every certificate: ECDSA P-256 or RSA 2048. */
+export const keyAlgorithms = ["ECDSA", "RSA"] as const;
+export type KeyAlgorithm = (typeof keyAlgorithms)[number];
+
+export interface LabConfig {
+  /** Aggregator containers behind the balancer. */
+  aggregatorCount: number;
+  /** HAProxy `server-template` slots: the most aggregators the balancer can ever see. */
+  maxAggregators: number;
+  /** Agent containers shipping logs and metrics. */
+  agentCount: number;
+  /** Balancer port for Vector's protocol, inside the network and on the host. */
+  vectorPort: number;
+  /** Balancer port for Prometheus remote write, inside the network and on the host. */
+  remoteWritePort: number;
+  /** HAProxy stats page (`/stats`) and Prometheus metrics (`/metrics`). */
+  statsPort: number;
+  /** HAProxy balance algorithm. */
+  balance: BalanceAlgorithm;
+  /** How HAProxy checks an aggregator. */
+  healthCheck: HealthCheckKind;
+  /** Key algorithm of the CA and every certificate. */
+  keyAlgorithm: KeyAlgorithm;
+  /** Validity of the CA and every certificate, in hours. */
+  certValidityHours: number;
+  /** Certificates are renewed on `up` this close to expiry, in hours. */
+  certEarlyRenewalHours: number;
+  /** Host address the balancer's ports are published on. */
+  hostBindAddress: string;
+  /** Vector `keepalive.max_connection_age_secs` on the aggregator's `vector` source. */
+  maxConnectionAgeSecs: number;
+  /** HAProxy image reference. */
+  haproxyImage: string;
+  /** Vector image reference. */
+  vectorImage: string;
+  /** Use images already in the local engine and never pull (machines without a registry). */
+  useLocalImages: boolean;
+}
+
+/**
+ * Every setting with its default. Pulumi.yaml declares the same defaults for the CLI (a test keeps the
+ * two equal); these apply when the program runs without them (mocks, Automation API).
+ */
+export const settingDefaults = {
+  aggregators: 2,
+  maxAggregators: 16,
+  agents: 2,
+  vectorPort: 19093,
+  remoteWritePort: 19094,
+  statsPort: 8404,
+  balance: "roundrobin",
+  healthCheck: "http",
+  keyAlgorithm: "ECDSA",
+  certValidityHours: 8760,
+  certEarlyRenewalHours: 720,
+  hostBindAddress: "127.0.0.1",
+  maxConnectionAgeSecs: 60,
+  // HAProxy 3.4 is the current LTS branch of the official image; Vector 0.57.0 is its newest release.
+  haproxyImage: "haproxy:3.4",
+  vectorImage: `timberio/vector:${vectorVersion}-debian`,
+  useLocalImages: false,
+} as const;
+
+export type SettingName = keyof typeof settingDefaults;
+export const settingNames = Object.keys(settingDefaults) as SettingName[];
+
+/** Upper bounds that keep a one-host lab within reason (2 cores is a normal lab machine). */
+const limits = { maxAggregators: 64, agents: 64, certValidityHours: 10 * 8760, maxConnectionAgeSecs: 86400 };
+
+/** Thrown with every problem found, one line each, so a user fixes them all in one go. */
+export class LabConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "LabConfigError";
+  }
+}
+
+export type RawSettings = Partial<Record<SettingName, string>>;
+
+/**
+ * Validates raw config strings (as `pulumi config` stores them) into a `LabConfig`.
+ * Missing settings take their defaults. Throws `LabConfigError` listing every problem.
+ */
+export function parseLabConfig(raw: RawSettings): LabConfig {
+  const problems: string[] = [];
+  const text = (name: SettingName): string => (raw[name] ?? String(settingDefaults[name])).trim();
+  const describe = (name: SettingName): string => `${name}: got ${JSON.stringify(raw[name])}`;
+
+  const wholeNumber = (name: SettingName, min: number, max: number, allowed?: string): number => {
+    const value = text(name);
+    const parsed = /^-?\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      problems.push(`${describe(name)}; allowed: ${allowed ?? `a whole number from ${min} to ${max}`}`);
+      return NaN;
+    }
+    return parsed;
+  };
+  const oneOf = <T extends string>(name: SettingName, allowed: readonly T[]): T => {
+    const value = text(name);
+    if (!(allowed as readonly string[]).includes(value)) {
+      problems.push(`${describe(name)}; allowed: one of ${allowed.join(", ")}`);
+    }
+    return value as T;
+  };
+  const imageName = (name: SettingName): string => {
+    const value = text(name);
+    if (!/^[a-z0-9][a-z0-9._\-/:@]*$/.test(value)) {
+      problems.push(`${describe(name)}; allowed: a Docker image reference such as ${settingDefaults[name]}`);
+    }
+    return value;
+  };
+
+  const maxAggregators = wholeNumber("maxAggregators", 1, limits.maxAggregators);
+  const aggregatorCount = wholeNumber(
+    "aggregators",
+    1,
+    Number.isNaN(maxAggregators) ? limits.maxAggregators : maxAggregators,
+    Number.isNaN(maxAggregators)
+      ? undefined
+      : `a whole number from 1 to maxAggregators (${maxAggregators}), the balancer's server slots`,
+  );
+  const agentCount = wholeNumber("agents", 1, limits.agents);
+
+  const portNames = ["vectorPort", "remoteWritePort", "statsPort"] as const;
+  const ports = portNames.map((name) => wholeNumber(name, 1, 65535, "a port number from 1 to 65535"));
+  portNames.forEach((name, i) => {
+    const first = ports.indexOf(ports[i]);
+    if (!Number.isNaN(ports[i]) && first !== i) {
+      problems.push(
+        `${describe(name)}; allowed: a port not used by another setting (${portNames[first]} is ${ports[i]})`,
+      );
+    }
+  });
+
+  const certValidityHours = wholeNumber("certValidityHours", 1, limits.certValidityHours);
+  const certEarlyRenewalHours = wholeNumber(
+    "certEarlyRenewalHours",
+    0,
+    Number.isNaN(certValidityHours) ? limits.certValidityHours : certValidityHours - 1,
+    Number.isNaN(certValidityHours)
+      ? undefined
+      : `a whole number from 0 to certValidityHours - 1 (${certValidityHours - 1})`,
+  );
+
+  const hostBindAddress = text("hostBindAddress");
+  if (!isIPv4(hostBindAddress)) {
+    problems.push(
+      `${describe("hostBindAddress")}; allowed: an IPv4 address of this host (127.0.0.1, or 0.0.0.0 for all)`,
+    );
+  }
+
+  const useLocalImagesText = text("useLocalImages");
+  if (useLocalImagesText !== "true" && useLocalImagesText !== "false") {
+    problems.push(`${describe("useLocalImages")}; allowed: true or false`);
+  }
+
+  const config: LabConfig = {
+    aggregatorCount,
+    maxAggregators,
+    agentCount,
+    vectorPort: ports[0],
+    remoteWritePort: ports[1],
+    statsPort: ports[2],
+    balance: oneOf("balance", balanceAlgorithms),
+    healthCheck: oneOf("healthCheck", healthCheckKinds),
+    keyAlgorithm: oneOf("keyAlgorithm", keyAlgorithms),
+    certValidityHours,
+    certEarlyRenewalHours,
+    hostBindAddress,
+    maxConnectionAgeSecs: wholeNumber("maxConnectionAgeSecs", 1, limits.maxConnectionAgeSecs),
+    haproxyImage: imageName("haproxyImage"),
+    vectorImage: imageName("vectorImage"),
+    useLocalImages: useLocalImagesText === "true",
+  };
+  if (problems.length > 0) throw new LabConfigError(problems);
+  return config;
+}
+
+function isIPv4(value: string): boolean {
+  const parts = value.split(".");
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
