@@ -16,20 +16,27 @@ import { LoadBalancer } from "./loadBalancer";
 import { labNaming } from "./naming";
 import { Pki } from "./pki";
 
+/** The stack's outputs: what `pulumi stack output` shows and the lab command prints. */
 export interface LabOutputs {
+  /** The lab's Docker network. */
   networkName: pulumi.Output<string>;
+  /** Where agents send: inside the network (the balancer's alias) and from the host (published ports). */
   balancerEndpoints: {
     inNetwork: { vector: string; remoteWrite: string };
     onHost: { vector: string; remoteWrite: string };
   };
+  /** HAProxy's stats page, from the host. */
   statsUrl: string;
+  /** HAProxy's Prometheus metrics, from the host. */
   metricsUrl: string;
+  /** Docker names of the containers, by role. */
   balancerContainerName: string;
   aggregatorContainerNames: string[];
   agentContainerNames: string[];
   demoAppContainerNames: string[];
+  /** The lab's CA certificate (public): what a client outside the lab trusts. */
   caCertPem: pulumi.Output<string>;
-  /** For an agent run on the host, outside Docker: all secrets. */
+  /** For an agent run on the host, outside Docker (components/hostAgent.ts): all secrets. */
   hostAgentCertPem: pulumi.Output<string>;
   hostAgentKeyPem: pulumi.Output<string>;
   hostAgentVectorYaml: pulumi.Output<string>;

@@ -24,7 +24,7 @@ export const localImages = {
   vectorStandin: `vector-ha-lab/vector-standin:${vectorVersion}`,
 } as const;
 
-export const labModeKinds = ["real", "airgapped", "standins"] as const;
+const labModeKinds = ["real", "airgapped", "standins"] as const;
 export type LabModeKind = (typeof labModeKinds)[number];
 
 export interface LabMode {
@@ -48,7 +48,7 @@ export function labPulumiHomes(repoRoot: string): { bundle: string; standins: st
 }
 
 /** The bundle folder a user may fill without setting LAB_BUNDLE (ignored by git). */
-export const defaultBundleFolder = "bundle";
+const defaultBundleFolder = "bundle";
 
 function onPathOutside(command: string, env: NodeJS.ProcessEnv, excluded: string): boolean {
   return (env.PATH ?? "")
@@ -60,7 +60,7 @@ function onPathOutside(command: string, env: NodeJS.ProcessEnv, excluded: string
 }
 
 /** The bundle folder to use, if any: LAB_BUNDLE (which must exist) or a non-empty default folder. */
-export function findBundle(
+function findBundle(
   env: NodeJS.ProcessEnv,
   repoRoot: string,
 ): { dir: string; explicit: boolean } | undefined {

@@ -82,11 +82,13 @@ describe("references in this repository point inside it", () => {
   });
 
   it("never points at the team's shared folder, which a clone does not have", () => {
-    const shared = scanned.filter((file) =>
-      /\b(DESIGN|RUNNING-HERE|STYLE)\.md\b|\.\.\/shared\/(?!airgap)|seed article/.test(
-        fs.readFileSync(path.join(repoRoot, file), "utf8"),
-      ),
-    );
+    const shared = scanned
+      .filter((file) => file !== "test/unit/repoReferences.test.ts") // names them to look for them
+      .filter((file) =>
+        /\b(DESIGN|RUNNING-HERE|STYLE)\.md\b|\.\.\/shared\/(?!airgap)|seed article/.test(
+          fs.readFileSync(path.join(repoRoot, file), "utf8"),
+        ),
+      );
     expect(shared).toEqual([]);
   });
 });
