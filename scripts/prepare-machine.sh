@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares this machine to run the lab (README, "Modes"): Debian packages, a Docker engine, a Pulumi
+# Prepares this machine to run the lab (docs/modes.md): Debian packages, a Docker engine, a Pulumi
 # CLI at the npm SDK's version, and per mode (scripts/labMode.ts decides it):
 #   air-gapped (LAB_BUNDLE=DIR or bundle/): the bundle's checksums checked, its CLI and language host,
 #     its real docker and tls plugins in the lab's Pulumi home (.lab/pulumi-home), its Vector binary
@@ -195,7 +195,7 @@ ensure_pulumi_cli() {
     [ -x "$cli" ] && [ -x "$host" ] || die "bundle: $part_file holds no pulumi/pulumi and pulumi/pulumi-language-nodejs"
     say "pulumi cli: using the bundle's v$wanted and its Node language host"
   elif pulumi_on_path_at_least "$wanted"; then
-    cli="$(command -v pulumi)"
+    cli="$path_pulumi"
     say "pulumi cli: using $cli on PATH (v$have, SDK wants >= v$wanted)"
   elif [ -x "$cached" ]; then
     cli="$cached"
@@ -211,11 +211,12 @@ ensure_pulumi_cli() {
   pulumi_cli="$lab/cli/bin/pulumi"
 }
 
-# True when a pulumi on PATH (not the lab's own link) reports version $1 or newer; sets `have`.
+# True when a pulumi on PATH (not the lab's own link) reports version $1 or newer; sets `path_pulumi`
+# and `have` (its version).
 pulumi_on_path_at_least() {
-  local found
-  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$lab/cli/bin" | paste -sd:)" command -v pulumi)" || return 1
-  have="$("$found" version 2>/dev/null)" && have="${have#v}" && [ -n "$have" ] && version_at_least "$have" "$1"
+  path_pulumi="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$lab/cli/bin" | paste -sd:)" command -v pulumi)" ||
+    return 1
+  have="$("$path_pulumi" version 2>/dev/null)" && have="${have#v}" && [ -n "$have" ] && version_at_least "$have" "$1"
 }
 
 # Points $1 at $2, or removes $1 when $2 is empty; says so when that changed something.
