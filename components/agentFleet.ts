@@ -55,12 +55,13 @@ export class AgentFleet extends pulumi.ComponentResource {
         tls: containerTlsFiles,
       }),
     );
+    const demoAppLabels = dockerLabels(args.naming.labels("demo-app"));
     for (let index = 0; index < args.count; index++) {
       const containerName = args.naming.agentName(index);
       const appName = args.naming.demoAppName(index);
       const logVolume = new docker.Volume(
         `demo-app-${index}-logs`,
-        { name: args.naming.logVolumeName(appName), labels: dockerLabels(args.naming.labels("demo-app")) },
+        { name: args.naming.logVolumeName(appName), labels: demoAppLabels },
         { parent: this },
       );
       new docker.Container(
@@ -74,7 +75,7 @@ export class AgentFleet extends pulumi.ComponentResource {
             "-c",
             demoAppScript({ agentName: containerName, intervalSecs: agentEventIntervalSecs }),
           ],
-          labels: dockerLabels(args.naming.labels("demo-app")),
+          labels: demoAppLabels,
           restart: "unless-stopped",
           // No network: it only writes a file.
           networkMode: "none",

@@ -159,7 +159,8 @@ function sinksToBalancer(
       routing: { endpoints: [`${spec.balancerHost}:${spec.vectorPort}`] },
       tls: clientTls(spec.tls, "vector"),
       buffer: delivery.buffer,
-      // End to end: the file source checkpoints a line only once an aggregator has written it.
+      // The file source checkpoints a line once it is in this sink's disk buffer (durable), and the
+      // buffer lets go of it only once an aggregator has acknowledged it: nothing lost in between.
       acknowledgements: { enabled: delivery.acknowledgeLogs },
       request: retryAtLeastEvery5s,
     },
@@ -194,7 +195,7 @@ export function agentVectorConfig(spec: AgentVectorSpec): VectorConfig {
     data_dir: vectorPaths.dataDir,
     sources: {
       // Vector's `file` source supports acknowledgements: its checkpoint (in data_dir) moves past a
-      // line only once the sink's aggregator has it.
+      // line only once the sink has taken it (see sinksToBalancer).
       [componentIds.appLogs]: { type: "file", include: [demoAppPaths.logFile], read_from: "beginning" },
       ...metricSources,
     },
