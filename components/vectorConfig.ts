@@ -116,6 +116,10 @@ export function aggregatorVectorConfig(spec: AggregatorVectorSpec): VectorConfig
         inputs: [componentIds.fromAgents],
         path: receivedLogsPath(spec.nodeName),
         encoding: { codec: "json" },
+        // The agent's request is answered only once this file holds its events: an aggregator stopped,
+        // killed or removed mid-batch has acknowledged nothing it had not written, so the agent sends
+        // it again elsewhere (a duplicate at worst, never a loss).
+        acknowledgements: { enabled: true },
       },
       [componentIds.metricsExporter]: {
         type: "prometheus_exporter",

@@ -131,6 +131,13 @@ describe("aggregator config", () => {
     expect(file.path).toBe(receivedLogsPath("vector-ha-lab-dev-aggregator-1"));
     expect(file.path).toContain("vector-ha-lab-dev-aggregator-1");
   });
+
+  it("answers an agent only once its events are in the file (acknowledged end to end)", () => {
+    const file = config.sinks[componentIds.receivedLogs];
+    expect(file.acknowledgements).toEqual({ enabled: true });
+    // Vector's own source, which can hold its answer until the sink has written.
+    expect(fromAgents.type).toBe("vector");
+  });
 });
 
 describe("agent config", () => {

@@ -92,7 +92,13 @@ const sourceSchemas: Record<string, Record<string, Field>> = {
 };
 
 const sinkSchemas: Record<string, Record<string, Field>> = {
-  file: { inputs, path: req(str), encoding: req(obj({ codec: req(oneOf("json")) })) },
+  // The stand-in always answers a sender once its sinks have written (see receivers.ts).
+  file: {
+    inputs,
+    path: req(str),
+    encoding: req(obj({ codec: req(oneOf("json")) })),
+    acknowledgements: opt(acknowledgements),
+  },
   prometheus_exporter: { inputs, address: opt(str) },
   vector: {
     inputs,
@@ -189,6 +195,7 @@ export interface FileSinkConfig {
   inputs: string[];
   path: string;
   encoding: { codec: "json" };
+  acknowledgements?: { enabled?: boolean };
 }
 export interface ExporterSinkConfig {
   type: "prometheus_exporter";
