@@ -1,5 +1,4 @@
-// The lab as `pulumi up` runs it: read the stack config once, build the lab, export its outputs.
-import { readLabConfig } from "./components/config";
-import { buildLab } from "./components/lab";
+// The lab as `pulumi up` runs it: validate the stack config and the host, build the lab, export its outputs.
+import { labProgram } from "./components/labProgram";
 
-export = buildLab(readLabConfig());
+export = labProgram();

@@ -97,12 +97,13 @@ export type RawSettings = Partial<Record<SettingName, string>>;
 
 /**
  * Validates raw config strings (as `pulumi config` stores them) into a `LabConfig`.
- * Missing settings take their defaults. Throws `LabConfigError` listing every problem.
+ * Missing settings take their defaults; a key that is no setting (a typo) is a problem too.
+ * Throws `LabConfigError` listing every problem.
  */
-export function parseLabConfig(raw: RawSettings): LabConfig {
-  const problems: string[] = [];
+export function parseLabConfig(raw: RawSettings & Readonly<Record<string, string | undefined>>): LabConfig {
+  const problems: string[] = unknownSettingProblems(raw);
   const text = (name: SettingName): string => (raw[name] ?? String(settingDefaults[name])).trim();
-  const describe = (name: SettingName): string => `${name}: got ${JSON.stringify(raw[name])}`;
+  const describe = (name: SettingName): string => `${name}: ${describeValue(raw, name)}`;
 
   const wholeNumber = (name: SettingName, min: number, max: number, allowed?: string): number => {
     const value = text(name);
@@ -139,15 +140,17 @@ export function parseLabConfig(raw: RawSettings): LabConfig {
   );
   const agentCount = wholeNumber("agents", 1, limits.agents);
 
-  const portNames = ["vectorPort", "remoteWritePort", "statsPort"] as const;
-  const ports = portNames.map((name) => wholeNumber(name, 1, 65535, "a port number from 1 to 65535"));
-  portNames.forEach((name, i) => {
+  const ports = portSettings.map((name) => wholeNumber(name, 1, 65535, "a port number from 1 to 65535"));
+  portSettings.forEach((name, i) => {
     const first = ports.indexOf(ports[i]);
-    if (!Number.isNaN(ports[i]) && first !== i) {
-      problems.push(
-        `${describe(name)}; allowed: a port not used by another setting (${portNames[first]} is ${ports[i]})`,
-      );
-    }
+    if (Number.isNaN(ports[i]) || first === i) return;
+    // Named on the one the user set, when the other is a default: that is the one to change.
+    const [reported, other] =
+      raw[name] === undefined ? [portSettings[first], name] : [name, portSettings[first]];
+    problems.push(
+      `${describe(reported)}; allowed: a port not used by another setting (${other} is ${ports[i]}` +
+        `${raw[other] === undefined ? ", its default" : ""})`,
+    );
   });
 
   const certValidityHours = wholeNumber("certValidityHours", 1, limits.certValidityHours);
@@ -192,6 +195,61 @@ export function parseLabConfig(raw: RawSettings): LabConfig {
   };
   if (problems.length > 0) throw new LabConfigError(problems);
   return config;
+}
+
+/** The three ports the balancer publishes on the host. */
+export const portSettings = [
+  "vectorPort",
+  "remoteWritePort",
+  "statsPort",
+] as const satisfies readonly SettingName[];
+
+/** `got "5"`, or for a setting left unset, its default and that it is one. */
+export function describeValue(raw: Readonly<Record<string, string | undefined>>, name: SettingName): string {
+  return raw[name] === undefined
+    ? `${JSON.stringify(String(settingDefaults[name]))} (its default)`
+    : `got ${JSON.stringify(raw[name])}`;
+}
+
+/** A problem for each key that is no setting, with the setting it most likely meant. */
+function unknownSettingProblems(raw: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.keys(raw)
+    .filter((key) => !(settingNames as string[]).includes(key))
+    .map((key) => {
+      const guess = closestSettingName(key);
+      return (
+        `${key}: got ${JSON.stringify(raw[key])}, but the lab has no setting of that name` +
+        `${guess ? `; did you mean ${guess}?` : ";"} allowed: ${settingNames.join(", ")}`
+      );
+    });
+}
+
+/** The setting name within a few edits of `key` (case ignored), if one is clearly closest. */
+export function closestSettingName(key: string): SettingName | undefined {
+  const scored = settingNames
+    .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance);
+  const limit = Math.max(2, Math.floor(key.length / 3));
+  return scored[0].distance <= limit && scored[0].distance < (scored[1]?.distance ?? Infinity)
+    ? scored[0].name
+    : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function isIPv4(value: string): boolean {

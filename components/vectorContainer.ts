@@ -69,8 +69,9 @@ export function declareVectorContainer(args: VectorContainerArgs): docker.Contai
         { file: vectorPaths.config, content: args.vectorYaml },
         { file: vectorPaths.caCert, content: args.caCertPem },
         { file: vectorPaths.nodeCert, content: args.identity.certPem },
-        // A secret input: the provider keeps it encrypted in state.
-        { file: vectorPaths.nodeKey, content: args.identity.privateKeyPem },
+        // A secret input: the provider keeps it encrypted in state. Readable by its owner only: Vector
+        // runs as root in the official image, the user the upload belongs to.
+        { file: vectorPaths.nodeKey, content: args.identity.privateKeyPem, permissions: "0400" },
         ...(args.extraUploads ?? []),
       ],
       envs: args.envs,

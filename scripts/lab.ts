@@ -1,16 +1,19 @@
 /**
- * The lab command: `npm run lab -- <up|preview|scale N|status|down|host-agent> [--stack NAME]`.
+ * The lab command: `npm run lab -- <up|preview|scale N|status|down|host-agent|drill NAME> [--stack NAME]`.
  * Runs the same program as `pulumi up` (components/lab.ts) through the Automation API on a local file
  * backend in .lab/state, creating it and the stack when missing: no account, no prompt. Stack settings
  * come from Pulumi.<stack>.yaml, so editing `aggregators` there and running `up` scales the lab.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { CommandError } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
-import { readLabConfig } from "../components/config";
 import { parseLabConfig, type RawSettings, type SettingName } from "../components/settings";
 import { projectName } from "../components/constants";
-import { buildLab } from "../components/lab";
+import { labProgram } from "../components/labProgram";
+import { labNaming } from "../components/naming";
+import { formatDrillReport, type DrillLab } from "./drills/drill";
+import { drills, findDrill } from "./drills";
 import { detectLabMode, type LabMode } from "./labMode";
 import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
 import { labOutputValues } from "./labOutputs";
@@ -18,7 +21,8 @@ import { labStackOutputs, openLabStack } from "./runner";
 
 const repoRoot = path.resolve(__dirname, "..");
 const backendDir = path.join(repoRoot, ".lab", "state");
-const usage = "usage: npm run lab -- <up|preview|scale N|status|down|host-agent> [--stack NAME]";
+const usage =
+  "usage: npm run lab -- <up|preview|scale N|status|down|host-agent|drill --list|drill NAME> [--stack NAME]";
 
 /** The stack's settings file, in the repository root. */
 const stackFile = (stackName: string): string => path.join(repoRoot, `Pulumi.${stackName}.yaml`);
@@ -63,7 +67,7 @@ function openStack(stackName: string, mode: LabMode, settings: RawSettings = sta
     backendDir,
     pulumiHome: mode.pulumiHome,
     config: settings as Record<string, string>,
-    program: async () => ({ ...buildLab(readLabConfig()) }),
+    program: async () => ({ ...(await labProgram()) }),
   });
 }
 
@@ -73,7 +77,8 @@ const print = (text: string): void => {
 
 async function up(stackName: string, mode: LabMode, settings?: RawSettings): Promise<void> {
   const stack = await openStack(stackName, mode, settings);
-  const result = await stack.up({ onOutput: print, color: "never" });
+  // Refresh first: a container removed or changed behind Pulumi's back is seen, and put right.
+  const result = await stack.up({ onOutput: print, color: "never", refresh: true });
   const out = labOutputValues(result.outputs);
   if (!out) throw new Error(`stack ${stackName} has no outputs after up`);
   console.log(
@@ -120,11 +125,46 @@ async function down(stackName: string, mode: LabMode): Promise<void> {
   );
 }
 
+/** `drill --list`, or `drill NAME` against the stack's running lab: the report, and exit 1 on FAIL. */
+async function drill(stackName: string, mode: LabMode, name: string | undefined): Promise<void> {
+  if (name === undefined || name === "--list") {
+    console.log(drills.map((d) => `${d.name.padEnd(20)} ${d.summary}`).join("\n"));
+    return;
+  }
+  const chosen = findDrill(name);
+  const outputs = labOutputValues(
+    await labStackOutputs({ stackName, backendDir, pulumiHome: mode.pulumiHome }),
+  );
+  if (!outputs || labContainers(projectName, stackName).length === 0) {
+    throw new Error(`stack ${stackName} is not up: run npm run lab -- up first`);
+  }
+  const lab: DrillLab = {
+    stackName,
+    naming: labNaming(projectName, stackName),
+    statsUrl: outputs.statsUrl,
+    aggregators: outputs.aggregatorContainerNames,
+    agents: outputs.agentContainerNames,
+    demoAppOfAgent: Object.fromEntries(
+      outputs.agentContainerNames.map((agent, i) => [agent, outputs.demoAppContainerNames[i]]),
+    ),
+    up: async () => {
+      const stack = await openStack(stackName, mode);
+      const result = await stack.up({ color: "never", refresh: true });
+      return result.summary.resourceChanges ?? {};
+    },
+  };
+  const result = await chosen.run(lab, (line) => console.log(`  ... ${line}`));
+  console.log(formatDrillReport(chosen, result));
+  if (result.problems.length > 0) process.exitCode = 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const stackFlag = argv.indexOf("--stack");
   const stackName = stackFlag >= 0 ? argv[stackFlag + 1] : "dev";
   const [command, ...rest] = argv.filter((_, i) => stackFlag < 0 || (i !== stackFlag && i !== stackFlag + 1));
   if (!stackName) throw new Error(usage);
+  // A stack name Docker cannot use is refused before a stack is made in the backend.
+  labNaming(projectName, stackName);
   const mode = detectLabMode(process.env, repoRoot);
   // On stderr, so `host-agent > file` gets only the YAML.
   if (command !== "status") console.error(mode.announcement);
@@ -155,13 +195,19 @@ async function main(argv: string[]): Promise<void> {
       print(outputs.hostAgentVectorYaml);
       return;
     }
+    case "drill":
+      return drill(stackName, mode, rest[0]);
     default:
       throw new Error(usage);
   }
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  // Pulumi's own errors already printed the engine's output; keep ours to one readable message.
-  console.error(`\nlab: ${error.message.split("\n").slice(0, 20).join("\n")}`);
+  // The engine's output, its errors included, was printed as it came: say where to look, not it again.
+  const message =
+    error instanceof CommandError
+      ? "Pulumi stopped: its errors are above, under Diagnostics."
+      : error.message.split("\n").slice(0, 20).join("\n");
+  console.error(`\nlab: ${message}`);
   process.exit(1);
 });

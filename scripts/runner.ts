@@ -8,6 +8,7 @@
  * It uses what `scripts/prepare-machine.sh` prepared: the CLI linked at `.lab/cli/bin/pulumi`, and
  * the Pulumi home the caller names (the mode's: the bundle's real plugins or the stand-ins).
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
@@ -40,10 +41,48 @@ export interface LabStackOptions {
 const defaultProjectName = "vector-ha-lab";
 
 /**
- * Used when the user sets no passphrase of their own. It protects nothing: it only lets the lab's
- * throwaway stacks use the passphrase secrets provider without a prompt.
+ * The passphrase of a backend's secrets when the user sets none (PULUMI_CONFIG_PASSPHRASE or
+ * PULUMI_CONFIG_PASSPHRASE_FILE win): random, made on first use, in a file only its owner can read,
+ * inside the backend folder (mode 0700), so it goes wherever the state goes and nowhere else.
  */
-const labOnlyPassphrase = "vector-ha-lab: lab-only passphrase, not a secret";
+export function passphraseFile(backendDir: string): string {
+  return path.join(path.resolve(backendDir), "passphrase");
+}
+
+/**
+ * The fixed passphrase versions before the passphrase file used. Only for stacks those versions made,
+ * found in a backend with no passphrase file: it is kept for them (with a warning), never for new ones.
+ */
+const formerFixedPassphrase = "vector-ha-lab: lab-only passphrase, not a secret";
+
+function ensurePassphraseFile(backendDir: string): string {
+  const file = passphraseFile(backendDir);
+  if (fs.existsSync(file)) {
+    const mode = fs.statSync(file).mode & 0o777;
+    if (mode & 0o077) {
+      throw new Error(
+        `runner: ${file} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it`,
+      );
+    }
+    return file;
+  }
+  const stacksDir = path.join(path.resolve(backendDir), ".pulumi", "stacks");
+  const formerStacks =
+    fs.existsSync(stacksDir) &&
+    fs.readdirSync(stacksDir, { recursive: true }).some((f) => String(f).endsWith(".json"));
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.chmodSync(path.dirname(file), 0o700);
+  const passphrase = formerStacks ? formerFixedPassphrase : crypto.randomBytes(32).toString("base64url");
+  // "wx": never overwrite one another process made meanwhile.
+  fs.writeFileSync(file, `${passphrase}\n`, { mode: 0o600, flag: "wx" });
+  if (formerStacks) {
+    console.error(
+      `runner: the stacks in ${backendDir} were made by an earlier version, whose passphrase was fixed; it is ` +
+        `kept for them in ${file}. For a random one: take each lab down, remove ${backendDir}, and run up again.`,
+    );
+  }
+  return file;
+}
 
 /** The repository root: the first folder above this module holding scripts/prepare-machine.sh. */
 function repoRoot(): string {
@@ -56,8 +95,8 @@ function repoRoot(): string {
   }
 }
 
-/** Environment for every Pulumi CLI call the runner makes. */
-export function labEnvironment(pulumiHome: string): Record<string, string> {
+/** Environment for every Pulumi CLI call the runner makes on the backend in `backendDir`. */
+export function labEnvironment(pulumiHome: string, backendDir: string): Record<string, string> {
   const env: Record<string, string> = {
     PULUMI_HOME: pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -65,10 +104,9 @@ export function labEnvironment(pulumiHome: string): Record<string, string> {
   };
   if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
     env.PULUMI_CONFIG_PASSPHRASE = process.env.PULUMI_CONFIG_PASSPHRASE;
-  } else if (process.env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined) {
-    env.PULUMI_CONFIG_PASSPHRASE_FILE = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
   } else {
-    env.PULUMI_CONFIG_PASSPHRASE = labOnlyPassphrase;
+    env.PULUMI_CONFIG_PASSPHRASE_FILE =
+      process.env.PULUMI_CONFIG_PASSPHRASE_FILE ?? ensurePassphraseFile(backendDir);
   }
   return env;
 }
@@ -108,7 +146,7 @@ async function workspaceOptions(
     pulumiHome,
     pulumiCommand: await labPulumiCommand(),
     // PULUMI_BACKEND_URL would override the project's backend: pin it to this one.
-    envVars: { ...labEnvironment(pulumiHome), PULUMI_BACKEND_URL: backendUrl },
+    envVars: { ...labEnvironment(pulumiHome, backendDir), PULUMI_BACKEND_URL: backendUrl },
     projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backendUrl } },
   };
 }

@@ -79,7 +79,12 @@ async function program() {
       volumes: node === "first" ? [{ volumeName: volume.name, containerPath: dataPath }] : undefined,
       uploads: [
         // A secret: the stand-in must reveal it to Docker and keep it secret in the state.
-        { file: `${servedDir}/index.html`, content: pulumi.secret(`${wanted.greeting[node]}\n`) },
+        // Its mode as given (permissions wins over executable, as in the real provider).
+        {
+          file: `${servedDir}/index.html`,
+          content: pulumi.secret(`${wanted.greeting[node]}\n`),
+          permissions: "0440",
+        },
         {
           file: startScript,
           executable: true,
@@ -318,6 +323,8 @@ describe("docker stand-in plugin, through the real engine", () => {
       expect(volumeMounts).toEqual(node === "first" ? [[`${prefix}-data`, dataPath, true]] : []);
       const upload = await execIn(`${prefix}-${node}`, ["/bin/stat", "-c", "%a", startScript]);
       expect(upload.output.trim()).toBe("744"); // executable upload
+      const page = await execIn(`${prefix}-${node}`, ["/bin/stat", "-c", "%a", `${servedDir}/index.html`]);
+      expect(page.output.trim()).toBe("440"); // upload with permissions
     }
     expect(await httpGet(firstPort, "/index.html")).toBe(`${wanted.greeting.first}\n`);
     // The aliases resolve through Docker's DNS on the network, from the other container.
@@ -357,8 +364,8 @@ describe("docker stand-in plugin, through the real engine", () => {
     await expect(stack.preview()).rejects.toThrow(
       /does not implement docker:index\/container:Container input "privileged"/,
     );
-    wanted.extraContainerArgs = { uploads: [{ file: "/x", content: "x", permissions: "0600" }] };
-    await expect(stack.preview()).rejects.toThrow(/input "uploads\[0\]\.permissions"/);
+    wanted.extraContainerArgs = { uploads: [{ file: "/x", content: "x", owner: "nobody" }] };
+    await expect(stack.preview()).rejects.toThrow(/input "uploads\[0\]\.owner"/);
     delete wanted.extraContainerArgs;
     delete wanted.expectFailure;
   });

@@ -335,6 +335,26 @@ describe("bad stack config", () => {
     expect(run.resources).toEqual([]);
   });
 
+  it("refuses a key of the lab's namespace that is no setting (a typo), with the setting it meant", async () => {
+    let thrown: unknown;
+    const run = await runUnderMocks(
+      () => {
+        try {
+          return buildLab(readLabConfig());
+        } catch (error) {
+          thrown = error;
+          return {};
+        }
+      },
+      { config: { aggregator: "3" } },
+    );
+    expect(pulumi.RunError.isInstance(thrown as Error)).toBe(true);
+    expect((thrown as Error).message).toMatch(
+      /aggregator: got "3", but the lab has no setting of that name; did you mean aggregators\?/,
+    );
+    expect(run.resources).toEqual([]);
+  });
+
   it("reads a valid stack config from Pulumi's config, as `pulumi up` passes it", async () => {
     const run = await runUnderMocks(() => buildLab(readLabConfig()), {
       config: { aggregators: "4", agents: "1" },

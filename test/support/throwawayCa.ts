@@ -17,14 +17,17 @@ export function makeCa(dir: string, name: string): void {
   );
 }
 
-/** A certificate signed by CA `ca` with the given openssl extensions: `<dir>/<leaf>.crt` and `.key`. */
-export function makeLeaf(dir: string, ca: string, leaf: string, extensions: string): void {
+/**
+ * A certificate signed by CA `ca` (`<dir>/<ca>.pem` and `.key`) with the given openssl extensions:
+ * `<dir>/<leaf>.crt` and `.key`. `days` 0 makes one that expires the second it is made.
+ */
+export function makeLeaf(dir: string, ca: string, leaf: string, extensions: string, days = 1): void {
   openssl(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${leaf}.key`);
   openssl(dir, "req", "-new", "-key", `${leaf}.key`, "-subj", `/CN=${leaf}`, "-out", `${leaf}.csr`);
   fs.writeFileSync(path.join(dir, `${leaf}.ext`), extensions);
   // prettier-ignore
   openssl(
     dir, "x509", "-req", "-in", `${leaf}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial",
-    "-days", "1", "-out", `${leaf}.crt`, "-extfile", `${leaf}.ext`,
+    "-days", String(days), "-out", `${leaf}.crt`, "-extfile", `${leaf}.ext`,
   );
 }

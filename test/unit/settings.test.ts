@@ -66,6 +66,10 @@ describe("stack config: each bad value gets a message naming the setting, the va
   it.each([
     [{ aggregators: "0" }, 'aggregators: got "0"; allowed: a whole number from 1 to maxAggregators (16)'],
     [{ agents: "-1" }, 'agents: got "-1"; allowed: a whole number from 1 to 64'],
+    [{ maxAggregators: "65" }, 'maxAggregators: got "65"; allowed: a whole number from 1 to 64'],
+    [{ certValidityHours: "0" }, 'certValidityHours: got "0"; allowed: a whole number from 1 to 87600'],
+    [{ maxConnectionAgeSecs: "0" }, 'maxConnectionAgeSecs: got "0"; allowed: a whole number from 1 to 86400'],
+    [{ haproxyImage: "" }, 'haproxyImage: got ""; allowed: a Docker image reference such as haproxy:3.4'],
     [{ aggregators: "17" }, 'aggregators: got "17"; allowed: a whole number from 1 to maxAggregators (16)'],
     [
       { aggregators: "3", maxAggregators: "2" },
@@ -80,7 +84,28 @@ describe("stack config: each bad value gets a message naming the setting, the va
     [{ vectorPort: "0" }, 'vectorPort: got "0"; allowed: a port number from 1 to 65535'],
     [
       { remoteWritePort: "19093" },
-      'remoteWritePort: got "19093"; allowed: a port not used by another setting (vectorPort is 19093)',
+      'remoteWritePort: got "19093"; allowed: a port not used by another setting (vectorPort is 19093, its default)',
+    ],
+    [
+      // Named on the setting the user changed, not on the default it collides with.
+      { vectorPort: "8404" },
+      'vectorPort: got "8404"; allowed: a port not used by another setting (statsPort is 8404, its default)',
+    ],
+    [
+      { vectorPort: "9000", statsPort: "9000" },
+      'statsPort: got "9000"; allowed: a port not used by another setting (vectorPort is 9000)',
+    ],
+    [
+      { aggregator: "3" },
+      'aggregator: got "3", but the lab has no setting of that name; did you mean aggregators? allowed: aggregators, maxAggregators,',
+    ],
+    [
+      { HostBindAdress: "0.0.0.0" },
+      'HostBindAdress: got "0.0.0.0", but the lab has no setting of that name; did you mean hostBindAddress?',
+    ],
+    [
+      { colour: "blue" },
+      'colour: got "blue", but the lab has no setting of that name; allowed: aggregators,',
     ],
     [
       { hostBindAddress: "localhost" },

@@ -19,6 +19,8 @@ interface Upload {
   content?: string;
   contentBase64?: string;
   executable?: boolean;
+  /** Octal mode such as "0400"; wins over `executable`, as in the real provider. */
+  permissions?: string;
 }
 interface Port {
   internal: number;
@@ -62,7 +64,7 @@ export const container: ResourceType = {
     ports: { onChange: "replace", keys: ["internal", "external", "ip", "protocol"], same: samePorts },
     uploads: {
       onChange: "replace",
-      keys: ["file", "content", "contentBase64", "executable"],
+      keys: ["file", "content", "contentBase64", "executable", "permissions"],
       unordered: true,
     },
     volumes: { onChange: "replace", keys: ["volumeName", "containerPath", "readOnly"], unordered: true },
@@ -121,7 +123,7 @@ export const container: ResourceType = {
                 u.content !== undefined
                   ? Buffer.from(u.content, "utf8")
                   : Buffer.from(u.contentBase64!, "base64"),
-              mode: u.executable ? 0o744 : 0o644,
+              mode: u.permissions !== undefined ? parseInt(u.permissions, 8) : u.executable ? 0o744 : 0o644,
             })),
           ),
           { path: "/" },
@@ -237,6 +239,12 @@ function validateContainer(inputs: PropertyMap): CheckFailure[] {
       fail(`uploads[${i}].file`, `an upload's file must be an absolute path, got "${upload.file}"`);
     }
     if (upload.file === undefined) fail(`uploads[${i}].file`, "an upload needs a file");
+    if (upload.permissions !== undefined && !/^0?[0-7]{3}$/.test(String(upload.permissions))) {
+      fail(
+        `uploads[${i}].permissions`,
+        `permissions must be an octal mode such as "0400", got "${upload.permissions}"`,
+      );
+    }
   });
   listOf(inputs.ports).forEach((port, i) => {
     if (port.internal === undefined) fail(`ports[${i}].internal`, "a port needs internal");

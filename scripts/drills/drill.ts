@@ -1,0 +1,71 @@
+/**
+ * What a drill is: a fault (or a check) run against a lab that is up, reporting what it did, what it
+ * saw, its numbers and its verdict. The same functions back `npm run lab -- drill NAME` and the tests
+ * in test/lab/drills.test.ts, so what users rehearse is what CI proves.
+ */
+import type { LabNaming } from "../../components/naming";
+
+/** The lab a drill runs against: its names, where HAProxy's stats are, and a way to run `up` again. */
+export interface DrillLab {
+  stackName: string;
+  naming: LabNaming;
+  /** HAProxy's stats page on the host (`…/stats`). */
+  statsUrl: string;
+  aggregators: string[];
+  agents: string[];
+  /** The demo app beside each agent: `agent → demo app`. */
+  demoAppOfAgent: Record<string, string>;
+  /** `up` with a refresh first (so it sees what changed behind Pulumi's back); its resource changes. */
+  up(): Promise<Record<string, number>>;
+}
+
+export interface DrillResult {
+  /** What the drill did, in order. */
+  did: string[];
+  /** What it observed. */
+  saw: string[];
+  /** Its measurements, named with their unit (e.g. outageMs, lostEvents, duplicateEvents). */
+  numbers: Record<string, number>;
+  /** Why it failed; empty when it passed. */
+  problems: string[];
+}
+
+export interface Drill {
+  name: string;
+  /** One line: the fault and what must hold. */
+  summary: string;
+  run(lab: DrillLab, progress: (line: string) => void): Promise<DrillResult>;
+}
+
+/** The report a person reads: what it did, what it saw, its numbers and the verdict, last. */
+export function formatDrillReport(drill: Drill, result: DrillResult): string {
+  const numbers = Object.entries(result.numbers).map(([name, value]) => `  ${name}: ${value}`);
+  return [
+    `Drill ${drill.name}: ${drill.summary}`,
+    "Did:",
+    ...result.did.map((line) => `  - ${line}`),
+    "Saw:",
+    ...result.saw.map((line) => `  - ${line}`),
+    "Numbers:",
+    ...numbers,
+    result.problems.length === 0
+      ? "Verdict: PASS"
+      : `Verdict: FAIL\n${result.problems.map((p) => `  - ${p}`).join("\n")}`,
+  ].join("\n");
+}
+
+/** Waits until `probe` gives a value (polling every `everyMs`), or throws naming what it waited for. */
+export async function waitUntil<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  everyMs = 250,
+): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return { value, ms: Date.now() - started };
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Fault drills under the demo apps' steady load: each injects one fault, waits for the lab to recover
+ * (by itself, or through `up` for what Pulumi must repair), then checks that every line the demo apps
+ * wrote from the fault on arrived (lost must be 0) and counts duplicates and the outage the agents saw.
+ */
+import { execFileSync } from "child_process";
+import { DeliveryLedger, describeLost, writtenByDemoApps } from "../delivery";
+import { balancerServers } from "../labStatus";
+import { waitUntil, type Drill, type DrillLab, type DrillResult } from "./drill";
+
+function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+function isRunning(container: string): boolean {
+  try {
+    return docker("inspect", "-f", "{{.State.Running}}", container) === "true";
+  } catch {
+    return false;
+  }
+}
+
+/** Aggregators UP in every backend of HAProxy, by container name (matched on their addresses). */
+async function aggregatorsUp(lab: DrillLab): Promise<string[]> {
+  const servers = await balancerServers(lab.statsUrl).catch(() => []);
+  const backends = new Set(servers.map((s) => s.backend));
+  const up: string[] = [];
+  for (const name of lab.aggregators) {
+    let address: string;
+    try {
+      address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
+    } catch {
+      continue;
+    }
+    const rows = servers.filter((s) => s.address.split(":")[0] === address && s.status.startsWith("UP"));
+    if (address && backends.size > 0 && new Set(rows.map((r) => r.backend)).size === backends.size)
+      up.push(name);
+  }
+  return up;
+}
+
+interface Fault {
+  /** What is done, for the report. */
+  describe: string;
+  inject(): Promise<void> | void;
+  /** True once the lab is whole again; may act (run `up`) to get there. */
+  recovered(): Promise<boolean>;
+  /**
+   * When loss is counted from: "fault" (every line written from the fault on must arrive), or
+   * "after-fault" for faults that destroy an aggregator's own file (what it held is gone with it).
+   */
+  countFrom?: "fault" | "after-fault";
+}
+
+/** Runs one fault under load and accounts for every line written meanwhile. */
+async function underLoad(
+  lab: DrillLab,
+  fault: Fault,
+  progress: (line: string) => void,
+): Promise<DrillResult> {
+  const result: DrillResult = { did: [], saw: [], numbers: {}, problems: [] };
+  const ledger = new DeliveryLedger();
+  const collect = () => ledger.collect(lab.aggregators);
+
+  // Load is flowing: every agent delivered something new in the last seconds.
+  collect();
+  const start = writtenByDemoApps(lab.demoAppOfAgent);
+  await waitUntil("every agent delivering", 60000, () => {
+    collect();
+    const highest = ledger.highest();
+    return lab.agents.every((agent) => (highest[agent] ?? 0) > start[agent]) ? true : undefined;
+  });
+  result.saw.push(`every agent delivering before the fault (${lab.agents.length} agents, 1 line/s each)`);
+
+  collect();
+  ledger.resetStalls();
+  let from = writtenByDemoApps(lab.demoAppOfAgent);
+  const injected = Date.now();
+  await fault.inject();
+  result.did.push(fault.describe);
+  progress(fault.describe);
+  if (fault.countFrom === "after-fault") from = writtenByDemoApps(lab.demoAppOfAgent);
+
+  const recovery = await waitUntil("the lab whole again", 120000, async () => {
+    collect();
+    return (await fault.recovered()) ? true : undefined;
+  });
+  result.numbers.recoveryMs = Date.now() - injected;
+  result.saw.push(`the lab whole again ${(recovery.ms / 1000).toFixed(1)} s after the fault`);
+  progress("recovered; waiting for every line written meanwhile");
+
+  // Lines written until a little after recovery must all arrive.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const to = writtenByDemoApps(lab.demoAppOfAgent);
+  let accounted = ledger.account(from, to);
+  await waitUntil("every line written since the fault delivered", 60000, () => {
+    collect();
+    accounted = ledger.account(from, to);
+    return Object.values(accounted.lost).every((missing) => missing.length === 0) ? true : undefined;
+  }).catch(() => undefined);
+
+  const written = lab.agents.reduce((sum, agent) => sum + (to[agent] - from[agent]), 0);
+  const lost = Object.values(accounted.lost).reduce((sum, missing) => sum + missing.length, 0);
+  result.numbers.outageMs = ledger.outageMs();
+  result.numbers.linesWritten = written;
+  result.numbers.lostEvents = lost;
+  result.numbers.duplicateEvents = accounted.duplicates;
+  result.saw.push(
+    `${written} lines written during the drill: ${lost} lost, ${accounted.duplicates} duplicated; ` +
+      `longest an agent went without a delivery: ${(ledger.outageMs() / 1000).toFixed(1)} s`,
+  );
+  if (lost > 0) result.problems.push(`${lost} events lost: ${describeLost(accounted.lost)}`);
+  return result;
+}
+
+/** Kills (SIGKILL) a container and expects its restart policy to bring it back. */
+function killed(container: string, whole: () => Promise<boolean>): Fault {
+  return {
+    describe: `docker kill ${container} (SIGKILL); its restart policy (unless-stopped) is to bring it back`,
+    inject: () => void docker("kill", container),
+    recovered: async () => isRunning(container) && (await whole()),
+  };
+}
+
+const allUp = (lab: DrillLab) => async () => (await aggregatorsUp(lab)).length === lab.aggregators.length;
+
+export const faultDrills: Drill[] = [
+  {
+    name: "aggregator-kill",
+    summary: "an aggregator killed mid-batch (SIGKILL): it restarts, and acknowledged delivery loses nothing",
+    run: (lab, progress) => underLoad(lab, killed(lab.aggregators[0], allUp(lab)), progress),
+  },
+  {
+    name: "haproxy-kill",
+    summary: "HAProxy killed under load: it restarts by its policy, agents reconnect, nothing is lost",
+    run: (lab, progress) => underLoad(lab, killed(lab.naming.balancerContainerName, allUp(lab)), progress),
+  },
+  {
+    name: "agent-kill",
+    summary:
+      "an agent killed and restarted: it resumes from its disk buffer and file checkpoint, nothing is lost",
+    run: (lab, progress) =>
+      underLoad(
+        lab,
+        killed(lab.agents[0], async () => true),
+        progress,
+      ),
+  },
+  {
+    name: "container-removed",
+    summary:
+      "an aggregator removed behind Pulumi's back: the next up (with refresh) sees it and puts it back",
+    run: async (lab, progress) => {
+      const victim = lab.aggregators[lab.aggregators.length - 1];
+      let changes: Record<string, number> = {};
+      const result = await underLoad(
+        lab,
+        {
+          describe: `docker rm -f ${victim}, then npm run lab -- up (which refreshes first)`,
+          inject: () => void docker("rm", "-f", victim),
+          countFrom: "after-fault",
+          recovered: async () => {
+            if (!isRunning(victim) && Object.keys(changes).length === 0) {
+              progress("running up to repair");
+              changes = await lab.up();
+            }
+            return isRunning(victim) && (await allUp(lab)());
+          },
+        },
+        progress,
+      );
+      result.saw.push(`up changed: ${JSON.stringify(changes)}`);
+      if (!((changes.create ?? 0) >= 1))
+        result.problems.push(`up did not re-create ${victim}: ${JSON.stringify(changes)}`);
+      return result;
+    },
+  },
+  {
+    name: "network-disconnect",
+    summary:
+      "an aggregator cut from the lab's network behind Pulumi's back: HAProxy drops it, and up repairs it",
+    run: async (lab, progress) => {
+      const victim = lab.aggregators[lab.aggregators.length - 1];
+      let changes: Record<string, number> = {};
+      const result = await underLoad(
+        lab,
+        {
+          describe: `docker network disconnect ${lab.naming.networkName} ${victim}, then npm run lab -- up`,
+          inject: () => void docker("network", "disconnect", lab.naming.networkName, victim),
+          countFrom: "after-fault",
+          recovered: async () => {
+            const attached = docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", victim).includes(
+              lab.naming.networkName,
+            );
+            if (!attached && Object.keys(changes).length === 0) {
+              progress("running up to repair");
+              changes = await lab.up();
+            }
+            return (await allUp(lab)()) ? true : false;
+          },
+        },
+        progress,
+      );
+      result.saw.push(`up changed: ${JSON.stringify(changes)}`);
+      return result;
+    },
+  },
+];

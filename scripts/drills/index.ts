@@ -1,0 +1,15 @@
+/** Every drill, in the order `npm run lab -- drill --list` shows them. */
+import type { Drill } from "./drill";
+import { faultDrills } from "./faults";
+
+export const drills: Drill[] = [...faultDrills];
+
+export function findDrill(name: string): Drill {
+  const drill = drills.find((d) => d.name === name);
+  if (!drill) {
+    throw new Error(
+      `no drill named ${JSON.stringify(name)}; allowed: ${drills.map((d) => d.name).join(", ")}`,
+    );
+  }
+  return drill;
+}
