@@ -81,7 +81,8 @@ export class AgentFleet extends pulumi.ComponentResource {
           networkMode: "none",
           volumes: [{ volumeName: logVolume.name, containerPath: demoAppPaths.logDir }],
         },
-        { parent: this },
+        // Its name is fixed: the old one must go before the new one can take it.
+        { parent: this, deleteBeforeReplace: true },
       );
       const identity = args.pki.issueClientCertificate({
         name: `agent-${index}`,

@@ -61,7 +61,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
         ports: [publish(args.vectorPort), publish(args.remoteWritePort), publish(args.statsPort)],
         uploads: [{ file: haproxyConfigPath, content: haproxyCfg }],
       },
-      { parent: this, dependsOn: args.startAfter },
+      // Its name is fixed: the old one must go before the new one can take it.
+      { parent: this, dependsOn: args.startAfter, deleteBeforeReplace: true },
     );
     this.registerOutputs({ containerName: this.containerName });
   }

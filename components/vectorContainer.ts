@@ -77,6 +77,12 @@ export function declareVectorContainer(args: VectorContainerArgs): docker.Contai
       envs: args.envs,
       healthcheck: args.healthcheck,
     },
-    { parent: args.parent, dependsOn: args.dependsOn, replaceOnChanges: ["healthcheck"] },
+    {
+      parent: args.parent,
+      dependsOn: args.dependsOn,
+      replaceOnChanges: ["healthcheck"],
+      // Its name is fixed: the old one must go before the new one can take it.
+      deleteBeforeReplace: true,
+    },
   );
 }

@@ -6,12 +6,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CommandError } from "@pulumi/pulumi/automation";
+import { CommandError, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
 import { parseLabConfig, type RawSettings, type SettingName } from "../components/settings";
 import { projectName } from "../components/constants";
 import { labProgram } from "../components/labProgram";
 import { labNaming } from "../components/naming";
+import { containersCutFromTheirNetworks } from "./drift";
 import { formatDrillReport, type DrillLab } from "./drills/drill";
 import { drills, findDrill } from "./drills";
 import { detectLabMode, type LabMode } from "./labMode";
@@ -75,10 +76,19 @@ const print = (text: string): void => {
   process.stdout.write(text);
 };
 
+/**
+ * `up` that repairs what changed behind Pulumi's back: a refresh first (a removed container is seen
+ * and re-created), and a container cut from its network (which a refresh does not see) is replaced.
+ */
+async function repairingUp(stack: Stack, onOutput?: (text: string) => void): Promise<UpResult> {
+  const cut = await containersCutFromTheirNetworks(stack);
+  for (const { reason } of cut) console.log(`Changed behind Pulumi's back: ${reason}; replacing it.`);
+  return stack.up({ onOutput, color: "never", refresh: true, replace: cut.map((c) => c.urn) });
+}
+
 async function up(stackName: string, mode: LabMode, settings?: RawSettings): Promise<void> {
   const stack = await openStack(stackName, mode, settings);
-  // Refresh first: a container removed or changed behind Pulumi's back is seen, and put right.
-  const result = await stack.up({ onOutput: print, color: "never", refresh: true });
+  const result = await repairingUp(stack, print);
   const out = labOutputValues(result.outputs);
   if (!out) throw new Error(`stack ${stackName} has no outputs after up`);
   console.log(
@@ -148,8 +158,7 @@ async function drill(stackName: string, mode: LabMode, name: string | undefined)
       outputs.agentContainerNames.map((agent, i) => [agent, outputs.demoAppContainerNames[i]]),
     ),
     up: async () => {
-      const stack = await openStack(stackName, mode);
-      const result = await stack.up({ color: "never", refresh: true });
+      const result = await repairingUp(await openStack(stackName, mode));
       return result.summary.resourceChanges ?? {};
     },
   };

@@ -1,0 +1,95 @@
+/**
+ * The drills as users run them (`npm run lab -- drill NAME`), against a lab of their own stack brought
+ * up by the lab command, in this machine's mode (in CI: air-gapped, on the bundle's real parts). Each
+ * must report PASS: nothing lost through the fault, the lab whole again. Their reports are printed, so
+ * the outage and duplicates of each run are on record in the CI log.
+ */
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { projectName } from "../../components/constants";
+import { drills } from "../../scripts/drills";
+import { detectLabMode } from "../../scripts/labMode";
+import { stackDockerObjects } from "../../scripts/labStatus";
+import { removeLabStack } from "../../scripts/runner";
+import { docker, freePort, repoRoot } from "../support/host";
+
+describe("npm run lab -- drill", () => {
+  const stackName = `drill-${crypto.randomBytes(3).toString("hex")}`;
+  const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+
+  function lab(...args: string[]): { status: number | null; output: string } {
+    const run = spawnSync("npm", ["run", "--silent", "lab", "--", ...args, "--stack", stackName], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
+    return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
+  }
+
+  beforeAll(async () => {
+    const [vectorPort, remoteWritePort, statsPort] = [await freePort(), await freePort(), await freePort()];
+    fs.writeFileSync(
+      stackFile,
+      [
+        "# Written by test/lab/drills.test.ts; removed when it ends.",
+        "config:",
+        `  ${projectName}:aggregators: 2`,
+        `  ${projectName}:agents: 2`,
+        `  ${projectName}:vectorPort: ${vectorPort}`,
+        `  ${projectName}:remoteWritePort: ${remoteWritePort}`,
+        `  ${projectName}:statsPort: ${statsPort}`,
+        "",
+      ].join("\n"),
+    );
+    const up = lab("up");
+    if (up.status !== 0) throw new Error(`npm run lab -- up failed:\n${up.output}`);
+  });
+
+  afterAll(async () => {
+    try {
+      if (docker("ps", "-aq", "--filter", `label=vector-ha-lab.stack=${stackName}`)) lab("down");
+    } finally {
+      await removeLabStack({
+        stackName,
+        backendDir: path.join(repoRoot, ".lab", "state"),
+        pulumiHome: detectLabMode(process.env, repoRoot).pulumiHome,
+      });
+      fs.rmSync(stackFile, { force: true });
+    }
+  });
+
+  it("--list names every drill with what it proves", () => {
+    const { status, output } = lab("drill", "--list");
+    expect(status).toBe(0);
+    for (const drill of drills) expect(output).toContain(`${drill.name.padEnd(20)} ${drill.summary}`);
+  });
+
+  it("refuses a drill it does not know, listing the ones it has", () => {
+    const { status, output } = lab("drill", "aggregator-explode");
+    expect(status).not.toBe(0);
+    expect(output).toContain('no drill named "aggregator-explode"; allowed: aggregator-kill,');
+  });
+
+  it.each(drills.map((d) => [d.name]))("%s passes: nothing lost, the lab whole again", (name) => {
+    const { status, output } = lab("drill", name);
+    const report = output.slice(output.indexOf(`Drill ${name}:`));
+    console.log(report);
+    expect(report).toMatch(/lostEvents: 0\n/);
+    expect(report).toMatch(/Verdict: PASS/);
+    expect(status).toBe(0);
+  });
+
+  it("leaves the lab as it found it: every container of the stack running", () => {
+    const names = docker(
+      "ps",
+      "-a",
+      "--filter",
+      `label=vector-ha-lab.stack=${stackName}`,
+      "--format",
+      "{{.Names}} {{.State}}",
+    );
+    expect(names.split("\n").filter((line) => !line.endsWith(" running"))).toEqual([]);
+    expect(stackDockerObjects(projectName, stackName).containers).toHaveLength(2 + 2 * 2 + 1);
+  });
+});
