@@ -3,7 +3,7 @@
  * allowed, and nothing of the stack exists afterwards (no container, network, volume, no stack in the
  * backend). Settings a user types go through the lab command; the host checks (components/hostChecks.ts)
  * run in the program itself, so they are driven here through the same program on a scratch backend.
- * The pure messages are tested one by one in test/unit/settings and test/unit/hostChecks.
+ * The pure messages are tested one by one in test/unit/settings.test.ts and test/unit/hostChecks.test.ts.
  */
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";

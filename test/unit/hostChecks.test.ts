@@ -1,5 +1,5 @@
 /**
- * The host checks' verdicts on made-up host facts (the real probe is exercised by test/lab/badInput).
+ * The host checks' verdicts on made-up host facts (the real probe is exercised by test/lab/badInput.test.ts).
  * Each refusal names the setting, its value (and whether it is a default) and what is allowed.
  */
 import { hostProblems, type HostProbe } from "../../components/hostChecks";
