@@ -13,7 +13,8 @@ import { projectName } from "../components/constants";
 import { labProgram } from "../components/labProgram";
 import { labNaming } from "../components/naming";
 import { containersCutFromTheirNetworks } from "./drift";
-import { formatDrillReport, type DrillLab } from "./drills/drill";
+import { clearInterruptedUpdate, clearStaleLocks, orphanedObjects } from "./interruptedUpdate";
+import { formatDrillReport, type DrillLab, type DrillResult } from "./drills/drill";
 import { drills, findDrill } from "./drills";
 import { detectLabMode, type LabMode } from "./labMode";
 import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
@@ -76,11 +77,21 @@ const print = (text: string): void => {
   process.stdout.write(text);
 };
 
+/** Clears what an interrupted `up` or `down` left (scripts/interruptedUpdate.ts), saying what it did. */
+async function reportInterruptedUpdate(stack: Stack): Promise<void> {
+  const notes = [
+    ...clearStaleLocks(backendDir, projectName, stack.name),
+    ...(await clearInterruptedUpdate(stack, projectName)),
+  ];
+  for (const note of notes) console.log(`Interrupted before: ${note}.`);
+}
+
 /**
  * `up` that repairs what changed behind Pulumi's back: a refresh first (a removed container is seen
  * and re-created), and a container cut from its network (which a refresh does not see) is replaced.
  */
 async function repairingUp(stack: Stack, onOutput?: (text: string) => void): Promise<UpResult> {
+  await reportInterruptedUpdate(stack);
   const cut = await containersCutFromTheirNetworks(stack);
   for (const { reason } of cut) console.log(`Changed behind Pulumi's back: ${reason}; replacing it.`);
   return stack.up({ onOutput, color: "never", refresh: true, replace: cut.map((c) => c.urn) });
@@ -126,6 +137,7 @@ async function status(stackName: string, mode: LabMode): Promise<void> {
 
 async function down(stackName: string, mode: LabMode): Promise<void> {
   const stack = await openStack(stackName, mode);
+  await reportInterruptedUpdate(stack);
   await stack.destroy({ onOutput: print, color: "never" });
   const left = Object.values(stackDockerObjects(projectName, stackName)).flat();
   console.log(
@@ -161,8 +173,30 @@ async function drill(stackName: string, mode: LabMode, name: string | undefined)
       const result = await repairingUp(await openStack(stackName, mode));
       return result.summary.resourceChanges ?? {};
     },
+    scale: async (aggregators) => {
+      const settings = stackSettings(stackName, mode, { aggregators: String(aggregators) });
+      writeAggregatorCount(stackName, String(aggregators));
+      const result = await repairingUp(await openStack(stackName, mode, settings));
+      return result.summary.resourceChanges ?? {};
+    },
+    commandLine: (...args) => ({
+      command: path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+      args: ["--transpile-only", path.join(repoRoot, "scripts", "lab.ts"), ...args, "--stack", stackName],
+    }),
+    orphans: async () =>
+      (await orphanedObjects(await openStack(stackName, mode), projectName)).map(
+        (o) => `${o.kind} ${o.name}`,
+      ),
   };
-  const result = await chosen.run(lab, (line) => console.log(`  ... ${line}`));
+  // A drill that stops on an error still reports, as a FAIL naming the error.
+  const result = await chosen
+    .run(lab, (line) => console.log(`  ... ${line}`))
+    .catch((error: Error): DrillResult => ({
+      did: [],
+      saw: [],
+      numbers: {},
+      problems: [`the drill stopped: ${error.stack}`],
+    }));
   console.log(formatDrillReport(chosen, result));
   if (result.problems.length > 0) process.exitCode = 1;
 }

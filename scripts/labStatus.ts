@@ -71,10 +71,21 @@ export function stackDockerObjects(project: string, stack: string): Record<strin
 }
 
 /** HAProxy's server rows, from the stats endpoint (`<statsUrl>;csv`). */
-export async function balancerServers(statsUrl: string): Promise<BackendServerStats[]> {
-  const response = await fetch(`${statsUrl};csv`, { signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`${statsUrl};csv answered HTTP ${response.status}`);
-  return parseBackendServers(await response.text());
+export async function balancerServers(statsUrl: string, timeoutMs = 5000): Promise<BackendServerStats[]> {
+  // A timer that holds the process: AbortSignal.timeout's does not, and a request to an HAProxy that
+  // died mid-answer can hold nothing else, so Node would exit (status 0) with the drill half done.
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new Error(`${statsUrl};csv: no answer within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  try {
+    const response = await fetch(`${statsUrl};csv`, { signal: abort.signal });
+    if (!response.ok) throw new Error(`${statsUrl};csv answered HTTP ${response.status}`);
+    return parseBackendServers(await response.text());
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Fixed-width text table. */

@@ -17,6 +17,12 @@ export interface DrillLab {
   demoAppOfAgent: Record<string, string>;
   /** `up` with a refresh first (so it sees what changed behind Pulumi's back); its resource changes. */
   up(): Promise<Record<string, number>>;
+  /** `npm run lab -- scale N` in this process: the stack file's count, then `up`; its resource changes. */
+  scale(aggregators: number): Promise<Record<string, number>>;
+  /** The lab command's argv (without `--stack`), to run it as a separate process group a drill can kill. */
+  commandLine(...args: string[]): { command: string; args: string[] };
+  /** Names of the Docker objects of the stack that the state does not record (orphans). */
+  orphans(): Promise<string[]>;
 }
 
 export interface DrillResult {

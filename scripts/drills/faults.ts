@@ -3,10 +3,13 @@
  * (by itself, or through `up` for what Pulumi must repair), then checks that every line the demo apps
  * wrote from the fault on arrived (lost must be 0) and counts duplicates and the outage the agents saw.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import * as path from "path";
 import { DeliveryLedger, describeLost, writtenByDemoApps } from "../delivery";
 import { balancerServers } from "../labStatus";
 import { waitUntil, type Drill, type DrillLab, type DrillResult } from "./drill";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
 
 function docker(...args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -22,7 +25,8 @@ function isRunning(container: string): boolean {
 
 /** Aggregators UP in every backend of HAProxy, by container name (matched on their addresses). */
 async function aggregatorsUp(lab: DrillLab): Promise<string[]> {
-  const servers = await balancerServers(lab.statsUrl).catch(() => []);
+  // A short timeout: while this waits, nothing is read, and the outage would look longer than it is.
+  const servers = await balancerServers(lab.statsUrl, 1000).catch(() => []);
   const backends = new Set(servers.map((s) => s.backend));
   const up: string[] = [];
   for (const name of lab.aggregators) {
@@ -90,7 +94,9 @@ async function underLoad(
     return result;
   }
   result.numbers.recoveryMs = Date.now() - injected;
-  result.saw.push(`the lab whole again ${(recovery.ms / 1000).toFixed(1)} s after the fault`);
+  result.saw.push(
+    `the lab whole again ${(result.numbers.recoveryMs / 1000).toFixed(1)} s after the fault began`,
+  );
   progress("recovered; waiting for every line written meanwhile");
 
   // Lines written until a little after recovery, and over at least 10 s, must all arrive.
@@ -146,6 +152,30 @@ function crashed(container: string, whole: () => Promise<boolean>): Fault {
   };
 }
 
+/**
+ * Restarts the Docker engine: through systemd where it runs the engine, else as prepare-machine.sh
+ * started it (SIGTERM to dockerd, then the script starts it again).
+ */
+async function restartDockerEngine(): Promise<string> {
+  if (spawnSync("systemctl", ["is-active", "--quiet", "docker"]).status === 0) {
+    execFileSync("systemctl", ["restart", "docker"], { stdio: "pipe" });
+    return "systemctl restart docker";
+  }
+  const pids = spawnSync("pgrep", ["-x", "dockerd"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  if (pids.length !== 1) throw new Error(`expected one dockerd process, found ${pids.length}`);
+  process.kill(Number(pids[0]), "SIGTERM");
+  await waitUntil("dockerd to stop", 60000, () => {
+    try {
+      process.kill(Number(pids[0]), 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+  execFileSync("bash", [path.join(repoRoot, "scripts", "prepare-machine.sh")], { stdio: "pipe" });
+  return "SIGTERM to dockerd, then scripts/prepare-machine.sh started it again";
+}
+
 const allUp = (lab: DrillLab) => async () => (await aggregatorsUp(lab)).length === lab.aggregators.length;
 
 export const faultDrills: Drill[] = [
@@ -171,6 +201,45 @@ export const faultDrills: Drill[] = [
         crashed(lab.agents[0], async () => true),
         progress,
       ),
+  },
+  {
+    name: "engine-restart",
+    summary:
+      "the Docker engine restarted: every container of the lab comes back, and up then changes nothing",
+    run: async (lab, progress) => {
+      const containers = [
+        lab.naming.balancerContainerName,
+        ...lab.aggregators,
+        ...lab.agents,
+        ...Object.values(lab.demoAppOfAgent),
+      ];
+      let how = "";
+      let changes: Record<string, number> | undefined;
+      const result = await underLoad(
+        lab,
+        {
+          describe: "restart the Docker engine",
+          inject: async () => {
+            how = await restartDockerEngine();
+          },
+          recovered: async () => {
+            if (!containers.every(isRunning) || !(await allUp(lab)())) return false;
+            if (changes === undefined) {
+              progress("every container back; running up");
+              changes = await lab.up();
+            }
+            return true;
+          },
+        },
+        progress,
+      );
+      result.did.push(`(${how})`, "npm run lab -- up, once every container was back");
+      result.saw.push(`up changed: ${JSON.stringify(changes)}`);
+      const changed = Object.entries(changes ?? {}).filter(([kind, n]) => kind !== "same" && n > 0);
+      if (changed.length > 0)
+        result.problems.push(`up after the restart changed ${JSON.stringify(Object.fromEntries(changed))}`);
+      return result;
+    },
   },
   {
     name: "container-removed",

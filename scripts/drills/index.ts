@@ -1,8 +1,9 @@
 /** Every drill, in the order `npm run lab -- drill --list` shows them. */
 import type { Drill } from "./drill";
 import { faultDrills } from "./faults";
+import { interruptedUpDrill } from "./interruptedUp";
 
-export const drills: Drill[] = [...faultDrills];
+export const drills: Drill[] = [...faultDrills, interruptedUpDrill];
 
 export function findDrill(name: string): Drill {
   const drill = drills.find((d) => d.name === name);
