@@ -178,6 +178,52 @@ async function restartDockerEngine(): Promise<string> {
 
 const allUp = (lab: DrillLab) => async () => (await aggregatorsUp(lab)).length === lab.aggregators.length;
 
+/**
+ * A drill for a change made behind Pulumi's back to the last aggregator: it is made under load, then
+ * `up` runs (once) and must repair it with the `expected` kind of change, and the lab be whole again.
+ */
+function repairedByUp(spec: {
+  name: string;
+  summary: string;
+  change: (
+    lab: DrillLab,
+    victim: string,
+  ) => { describe: string; apply: () => void; stillChanged: () => boolean };
+  expected: "create" | "replace";
+}): Drill {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    run: async (lab, progress) => {
+      const victim = lab.aggregators[lab.aggregators.length - 1];
+      const change = spec.change(lab, victim);
+      let changes: Record<string, number> | undefined;
+      const result = await underLoad(
+        lab,
+        {
+          describe: change.describe,
+          inject: change.apply,
+          // What the victim held goes with it (its container or its place in the pool): counted from after.
+          countFrom: "after-fault",
+          recovered: async () => {
+            if (changes === undefined && change.stillChanged()) {
+              progress("running up to repair");
+              changes = await lab.up();
+            }
+            return isRunning(victim) && (await allUp(lab)());
+          },
+        },
+        progress,
+      );
+      result.saw.push(`up changed: ${JSON.stringify(changes ?? {})}`);
+      if (!((changes?.[spec.expected] ?? 0) >= 1)) {
+        result.problems.push(`up did not ${spec.expected} ${victim}: ${JSON.stringify(changes ?? {})}`);
+      }
+      return result;
+    },
+  };
+}
+
 export const faultDrills: Drill[] = [
   {
     name: "aggregator-kill",
@@ -241,65 +287,29 @@ export const faultDrills: Drill[] = [
       return result;
     },
   },
-  {
+  repairedByUp({
     name: "container-removed",
     summary:
       "an aggregator removed behind Pulumi's back: the next up (with refresh) sees it and puts it back",
-    run: async (lab, progress) => {
-      const victim = lab.aggregators[lab.aggregators.length - 1];
-      let changes: Record<string, number> = {};
-      const result = await underLoad(
-        lab,
-        {
-          describe: `docker rm -f ${victim}, then npm run lab -- up (which refreshes first)`,
-          inject: () => void docker("rm", "-f", victim),
-          countFrom: "after-fault",
-          recovered: async () => {
-            if (!isRunning(victim) && Object.keys(changes).length === 0) {
-              progress("running up to repair");
-              changes = await lab.up();
-            }
-            return isRunning(victim) && (await allUp(lab)());
-          },
-        },
-        progress,
-      );
-      result.saw.push(`up changed: ${JSON.stringify(changes)}`);
-      if (!((changes.create ?? 0) >= 1))
-        result.problems.push(`up did not re-create ${victim}: ${JSON.stringify(changes)}`);
-      return result;
-    },
-  },
-  {
+    change: (_lab, victim) => ({
+      describe: `docker rm -f ${victim}, then npm run lab -- up (which refreshes first)`,
+      apply: () => void docker("rm", "-f", victim),
+      stillChanged: () => !isRunning(victim),
+    }),
+    expected: "create",
+  }),
+  repairedByUp({
     name: "network-disconnect",
     summary:
       "an aggregator cut from the lab's network behind Pulumi's back: HAProxy drops it, and up repairs it",
-    run: async (lab, progress) => {
-      const victim = lab.aggregators[lab.aggregators.length - 1];
-      let changes: Record<string, number> = {};
-      const result = await underLoad(
-        lab,
-        {
-          describe: `docker network disconnect ${lab.naming.networkName} ${victim}, then npm run lab -- up`,
-          inject: () => void docker("network", "disconnect", lab.naming.networkName, victim),
-          countFrom: "after-fault",
-          recovered: async () => {
-            const attached = docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", victim).includes(
-              lab.naming.networkName,
-            );
-            if (!attached && Object.keys(changes).length === 0) {
-              progress("running up to repair");
-              changes = await lab.up();
-            }
-            return (await allUp(lab)()) ? true : false;
-          },
-        },
-        progress,
-      );
-      result.saw.push(`up changed: ${JSON.stringify(changes)}`);
-      if (!((changes.replace ?? 0) >= 1))
-        result.problems.push(`up did not replace ${victim}: ${JSON.stringify(changes)}`);
-      return result;
-    },
-  },
+    change: (lab, victim) => ({
+      describe: `docker network disconnect ${lab.naming.networkName} ${victim}, then npm run lab -- up`,
+      apply: () => void docker("network", "disconnect", lab.naming.networkName, victim),
+      stillChanged: () =>
+        !docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", victim).includes(
+          lab.naming.networkName,
+        ),
+    }),
+    expected: "replace",
+  }),
 ];

@@ -6,18 +6,14 @@
  */
 import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import { projectName } from "../../components/constants";
 import { drills } from "../../scripts/drills";
-import { detectLabMode } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
-import { removeLabStack } from "../../scripts/runner";
-import { docker, freePort, repoRoot } from "../support/host";
+import { docker, repoRoot } from "../support/host";
+import { removeLabCommandStack, writeLabStackFile } from "../support/labCommandStack";
 
 describe("npm run lab -- drill", () => {
   const stackName = `drill-${crypto.randomBytes(3).toString("hex")}`;
-  const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
 
   function lab(...args: string[]): { status: number | null; output: string } {
     const run = spawnSync("npm", ["run", "--silent", "lab", "--", ...args, "--stack", stackName], {
@@ -28,36 +24,12 @@ describe("npm run lab -- drill", () => {
   }
 
   beforeAll(async () => {
-    const [vectorPort, remoteWritePort, statsPort] = [await freePort(), await freePort(), await freePort()];
-    fs.writeFileSync(
-      stackFile,
-      [
-        "# Written by test/lab/drills.test.ts; removed when it ends.",
-        "config:",
-        `  ${projectName}:aggregators: 2`,
-        `  ${projectName}:agents: 2`,
-        `  ${projectName}:vectorPort: ${vectorPort}`,
-        `  ${projectName}:remoteWritePort: ${remoteWritePort}`,
-        `  ${projectName}:statsPort: ${statsPort}`,
-        "",
-      ].join("\n"),
-    );
+    await writeLabStackFile(stackName, "test/lab/drills.test.ts", { aggregators: 2, agents: 2 });
     const up = lab("up");
     if (up.status !== 0) throw new Error(`npm run lab -- up failed:\n${up.output}`);
   });
 
-  afterAll(async () => {
-    try {
-      if (docker("ps", "-aq", "--filter", `label=vector-ha-lab.stack=${stackName}`)) lab("down");
-    } finally {
-      await removeLabStack({
-        stackName,
-        backendDir: path.join(repoRoot, ".lab", "state"),
-        pulumiHome: detectLabMode(process.env, repoRoot).pulumiHome,
-      });
-      fs.rmSync(stackFile, { force: true });
-    }
-  });
+  afterAll(() => removeLabCommandStack(stackName, () => lab("down")));
 
   it("--list names every drill with what it proves", () => {
     const { status, output } = lab("drill", "--list");

@@ -13,10 +13,11 @@ import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { demoAppPaths, labelKeys, projectName, vectorPaths } from "../../components/constants";
+import { labelKeys, projectName, vectorPaths } from "../../components/constants";
 import { backendNames, healthCheckTiming, maxDownDetectionMs } from "../../components/haproxyConfig";
 import { labProgram } from "../../components/labProgram";
 import { labNaming } from "../../components/naming";
+import { describeLost, writtenByDemoApps } from "../../scripts/delivery";
 import { receivedLogsPath } from "../../components/vectorConfig";
 import { parseBackendServers, type BackendServerStats } from "../../scripts/haproxyStats";
 import { detectLabMode } from "../../scripts/labMode";
@@ -225,28 +226,6 @@ function containerIdentity(name: string): string {
 /** The highest sequence number received from each agent so far. */
 function latestSequences(): Record<string, number> {
   return Object.fromEntries([...received].map(([agent, sequences]) => [agent, Math.max(...sequences)]));
-}
-
-/** The sequence number of the last whole line demo app `index` has written. */
-function writtenByDemoApp(index: number): number {
-  const last = docker("exec", naming.demoAppName(index), "tail", "-n", "1", demoAppPaths.logFile);
-  return Number(/^(\d+) /.exec(last)?.[1] ?? 0);
-}
-
-/** Gaps as short ranges per agent ("12-15, 40"), so a failure message stays readable. */
-function describeGaps(gaps: Record<string, number[]>): string {
-  return Object.entries(gaps)
-    .map(([agent, missing]) => {
-      const ranges: string[] = [];
-      for (let i = 0; i < missing.length;) {
-        let j = i;
-        while (j + 1 < missing.length && missing[j + 1] === missing[j] + 1) j++;
-        ranges.push(i === j ? `${missing[i]}` : `${missing[i]}-${missing[j]}`);
-        i = j + 1;
-      }
-      return `${agent}: ${ranges.join(", ") || "none"}`;
-    })
-    .join("; ");
 }
 
 /** Per agent, the sequence numbers missing after `from` (exclusive) up to the highest received. */
@@ -518,7 +497,9 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     // is what each app has written (its file's last line), not the highest number received so far: an
     // older line may still be in flight, and what the removed aggregator-2 took in its last moments
     // went with it (retries can deliver an agent's batches out of order around a removal).
-    baseline = Object.fromEntries(agents.map((agent, index) => [agent, writtenByDemoApp(index)]));
+    baseline = writtenByDemoApps(
+      Object.fromEntries(agents.map((agent, index) => [agent, naming.demoAppName(index)])),
+    );
     expect(Object.values(baseline).every((n) => n > 0)).toBe(true);
     const stopIssued = Date.now();
     docker("stop", aggregator(0));
@@ -598,7 +579,7 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
         : undefined;
     }).catch((error: Error) => {
       throw new Error(
-        `${error.message}; missing: ${describeGaps(gaps)}; baseline ${JSON.stringify(baseline)}, ` +
+        `${error.message}; missing: ${describeLost(gaps)}; baseline ${JSON.stringify(baseline)}, ` +
           `latest received ${JSON.stringify(latestSequences())}`,
       );
     });

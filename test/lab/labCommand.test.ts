@@ -7,19 +7,18 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as path from "path";
 import { projectName } from "../../components/constants";
 import { receivedLogsPath } from "../../components/vectorConfig";
 import { detectLabMode, type LabModeKind } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
-import { removeLabStack } from "../../scripts/runner";
-import { docker, freePort, repoRoot } from "../support/host";
+import { docker, repoRoot } from "../support/host";
+import { labStackFile, removeLabCommandStack, writeLabStackFile } from "../support/labCommandStack";
 
 const modes = [...new Set<LabModeKind>([detectLabMode(process.env, repoRoot).kind, "standins"])];
 
 describe.each(modes)("npm run lab (%s mode)", (modeKind) => {
   const stackName = `cmd-${crypto.randomBytes(3).toString("hex")}`;
-  const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+  const stackFile = labStackFile(stackName);
   const env = { ...process.env, LAB_MODE: modeKind };
 
   function lab(...args: string[]): string {
@@ -69,35 +68,9 @@ describe.each(modes)("npm run lab (%s mode)", (modeKind) => {
     throw new Error(`no event from ${agent} reached an aggregator within 60 s`);
   }
 
-  beforeAll(async () => {
-    const [vectorPort, remoteWritePort, statsPort] = [await freePort(), await freePort(), await freePort()];
-    fs.writeFileSync(
-      stackFile,
-      [
-        "# Written by test/lab/labCommand.test.ts; removed when it ends.",
-        "config:",
-        `  ${projectName}:aggregators: 2`,
-        `  ${projectName}:agents: 1`,
-        `  ${projectName}:vectorPort: ${vectorPort}`,
-        `  ${projectName}:remoteWritePort: ${remoteWritePort}`,
-        `  ${projectName}:statsPort: ${statsPort}`,
-        "",
-      ].join("\n"),
-    );
-  });
+  beforeAll(() => writeLabStackFile(stackName, "test/lab/labCommand.test.ts", { aggregators: 2, agents: 1 }));
 
-  afterAll(async () => {
-    try {
-      if (docker("ps", "-aq", "--filter", `label=vector-ha-lab.stack=${stackName}`)) lab("down");
-    } finally {
-      await removeLabStack({
-        stackName,
-        backendDir: path.join(repoRoot, ".lab", "state"),
-        pulumiHome: detectLabMode(env, repoRoot).pulumiHome,
-      });
-      fs.rmSync(stackFile, { force: true });
-    }
-  });
+  afterAll(() => removeLabCommandStack(stackName, () => lab("down"), env));
 
   it("up brings a lab whose status shows every aggregator UP, whose events arrive, and prints where to look", async () => {
     const output = lab("up");

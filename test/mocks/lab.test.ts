@@ -317,7 +317,8 @@ describe("scaling", () => {
 });
 
 describe("bad stack config", () => {
-  it("stops the program with one RunError listing every problem, before any resource is declared", async () => {
+  /** Runs the program under mocks with this config; what it threw and what it declared. */
+  async function refused(config: Record<string, string>): Promise<{ thrown: Error; resources: unknown[] }> {
     let thrown: unknown;
     const run = await runUnderMocks(
       () => {
@@ -328,31 +329,25 @@ describe("bad stack config", () => {
           return {};
         }
       },
-      { config: { aggregators: "0", balance: "random" } },
+      { config },
     );
-    expect(pulumi.RunError.isInstance(thrown as Error)).toBe(true);
-    expect((thrown as Error).message).toMatch(/aggregators: got "0".*\n.*balance: got "random"/);
-    expect(run.resources).toEqual([]);
+    return { thrown: thrown as Error, resources: run.resources };
+  }
+
+  it("stops the program with one RunError listing every problem, before any resource is declared", async () => {
+    const { thrown, resources } = await refused({ aggregators: "0", balance: "random" });
+    expect(pulumi.RunError.isInstance(thrown)).toBe(true);
+    expect(thrown.message).toMatch(/aggregators: got "0".*\n.*balance: got "random"/);
+    expect(resources).toEqual([]);
   });
 
   it("refuses a key of the lab's namespace that is no setting (a typo), with the setting it meant", async () => {
-    let thrown: unknown;
-    const run = await runUnderMocks(
-      () => {
-        try {
-          return buildLab(readLabConfig());
-        } catch (error) {
-          thrown = error;
-          return {};
-        }
-      },
-      { config: { aggregator: "3" } },
-    );
-    expect(pulumi.RunError.isInstance(thrown as Error)).toBe(true);
-    expect((thrown as Error).message).toMatch(
+    const { thrown, resources } = await refused({ aggregator: "3" });
+    expect(pulumi.RunError.isInstance(thrown)).toBe(true);
+    expect(thrown.message).toMatch(
       /aggregator: got "3", but the lab has no setting of that name; did you mean aggregators\?/,
     );
-    expect(run.resources).toEqual([]);
+    expect(resources).toEqual([]);
   });
 
   it("reads a valid stack config from Pulumi's config, as `pulumi up` passes it", async () => {
