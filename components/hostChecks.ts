@@ -41,12 +41,9 @@ export async function hostProblems(
     );
   }
 
-  const dockerDown = await probe.dockerPing();
+  const dockerDown = await dockerProblem(probe);
   if (dockerDown !== undefined) {
-    problems.push(
-      `Docker: no engine answers at ${probe.dockerEndpoint} (${dockerDown}); allowed: a running Docker engine ` +
-        "(scripts/prepare-machine.sh starts one on a lab machine) or DOCKER_HOST naming one",
-    );
+    problems.push(dockerDown);
     return problems; // the port and image checks below need the engine
   }
 
@@ -80,4 +77,18 @@ export async function hostProblems(
     }
   }
   return problems;
+}
+
+/** The problem when no Docker engine answers (undefined when one does). */
+export async function dockerProblem(probe: HostProbe): Promise<string | undefined> {
+  const why = await probe.dockerPing();
+  return why === undefined
+    ? undefined
+    : `Docker: no engine answers at ${probe.dockerEndpoint} (${why}); allowed: a running Docker engine ` +
+        "(scripts/prepare-machine.sh starts one on a lab machine) or DOCKER_HOST naming one";
+}
+
+/** The message that stops the lab when the host has problems. */
+export function hostNotReady(problems: string[]): string {
+  return `the host is not ready for the lab:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
 }

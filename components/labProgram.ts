@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readLabConfig, readRawSettings } from "./config";
-import { hostProblems, type HostProbe } from "./hostChecks";
+import { hostNotReady, hostProblems, type HostProbe } from "./hostChecks";
 import { realHostProbe } from "./hostProbe";
 import { buildLab, type LabOutputs } from "./lab";
 import { labNaming, type LabNaming } from "./naming";
@@ -20,10 +20,6 @@ export async function labProgram(probe: HostProbe = realHostProbe()): Promise<La
     throw new pulumi.RunError((error as Error).message);
   }
   const problems = await hostProblems(config, raw, naming, probe);
-  if (problems.length > 0) {
-    throw new pulumi.RunError(
-      `the host is not ready for the lab:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
-  }
+  if (problems.length > 0) throw new pulumi.RunError(hostNotReady(problems));
   return buildLab(config);
 }

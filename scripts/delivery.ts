@@ -9,14 +9,18 @@ import { demoAppPaths } from "../components/constants";
 import { receivedLogsPath } from "../components/vectorConfig";
 
 function dockerOut(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("docker", args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Per agent, how often each sequence number arrived, across every aggregator read so far. */
 export class DeliveryLedger {
   private readonly arrivals = new Map<string, Map<number, number>>();
-  /** Per aggregator container id: how many whole lines of its file are counted already. */
-  private readonly linesRead = new Map<string, number>();
+  /** Per aggregator container id: how many bytes of its file (whole lines) are counted already. */
+  private readonly bytesRead = new Map<string, number>();
   /** When each agent's highest delivered number last moved (ms since the epoch). */
   private readonly lastAdvance = new Map<string, number>();
   /** The longest each agent went without a new line delivered, since `resetStalls`. */
@@ -30,13 +34,17 @@ export class DeliveryLedger {
       let text: string;
       try {
         id = dockerOut("inspect", "-f", "{{.Id}}", name).trim();
-        text = dockerOut("exec", name, "cat", receivedLogsPath(name));
+        // What was added since the last read, at most 16 MiB at a time (a burst is read over several calls).
+        const from = String((this.bytesRead.get(id) ?? 0) + 1);
+        const script = 'tail -c "+$1" "$2" | head -c 16777216';
+        text = dockerOut("exec", name, "sh", "-c", script, "sh", from, receivedLogsPath(name));
       } catch {
         continue; // stopped, killed, removed, or nothing received yet
       }
       // Only whole lines: the file sink may be writing the last one.
-      const lines = text.split("\n").slice(0, -1);
-      for (const line of lines.slice(this.linesRead.get(id) ?? 0)) {
+      const whole = text.slice(0, text.lastIndexOf("\n") + 1);
+      this.bytesRead.set(id, (this.bytesRead.get(id) ?? 0) + Buffer.byteLength(whole));
+      for (const line of whole.split("\n").slice(0, -1)) {
         const match = /^(\d+) (\S+) /.exec(String((JSON.parse(line) as { message?: unknown }).message));
         if (!match) continue;
         const [, sequence, agent] = match;
@@ -44,7 +52,6 @@ export class DeliveryLedger {
         counts.set(Number(sequence), (counts.get(Number(sequence)) ?? 0) + 1);
         this.arrivals.set(agent, counts);
       }
-      this.linesRead.set(id, lines.length);
     }
     for (const [agent, highest] of Object.entries(this.highest())) {
       // The time since this agent's deliveries last moved, at the moment they move again (or now).
@@ -56,8 +63,13 @@ export class DeliveryLedger {
 
   /** The highest number delivered from each agent. */
   highest(): Record<string, number> {
+    // A loop, not Math.max(...keys): a burst of a million numbers would overflow the call stack.
     return Object.fromEntries(
-      [...this.arrivals].map(([agent, counts]) => [agent, Math.max(...counts.keys())]),
+      [...this.arrivals].map(([agent, counts]) => {
+        let highest = 0;
+        for (const n of counts.keys()) if (n > highest) highest = n;
+        return [agent, highest];
+      }),
     );
   }
 

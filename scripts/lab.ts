@@ -10,6 +10,8 @@ import { CommandError, type Stack, type UpResult } from "@pulumi/pulumi/automati
 import { parseDocument } from "yaml";
 import { parseLabConfig, type RawSettings, type SettingName } from "../components/settings";
 import { projectName } from "../components/constants";
+import { dockerProblem, hostNotReady } from "../components/hostChecks";
+import { realHostProbe } from "../components/hostProbe";
 import { labProgram } from "../components/labProgram";
 import { labNaming } from "../components/naming";
 import { containersCutFromTheirNetworks } from "./drift";
@@ -211,6 +213,9 @@ async function main(argv: string[]): Promise<void> {
   const mode = detectLabMode(process.env, repoRoot);
   // On stderr, so `host-agent > file` gets only the YAML.
   if (command !== "status") console.error(mode.announcement);
+  // Every verb but the list of drills reads Docker first: one message, not a docker CLI error.
+  const noDocker = rest[0] === "--list" ? undefined : await dockerProblem(realHostProbe());
+  if (noDocker !== undefined) throw new Error(hostNotReady([noDocker]));
   switch (command) {
     case "up":
       return up(stackName, mode);

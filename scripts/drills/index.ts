@@ -1,9 +1,10 @@
 /** Every drill, in the order `npm run lab -- drill --list` shows them. */
 import type { Drill } from "./drill";
 import { faultDrills } from "./faults";
+import { bufferFullDrill } from "./bufferFull";
 import { interruptedUpDrill } from "./interruptedUp";
 
-export const drills: Drill[] = [...faultDrills, interruptedUpDrill];
+export const drills: Drill[] = [...faultDrills, interruptedUpDrill, bufferFullDrill];
 
 export function findDrill(name: string): Drill {
   const drill = drills.find((d) => d.name === name);
