@@ -4,17 +4,9 @@
  * two tells, per agent, which lines never arrived (lost) and which arrived more than once (duplicates,
  * the price of at-least-once delivery). Reads through `docker exec`; the drills and the tests use it.
  */
-import { execFileSync } from "child_process";
 import { demoAppPaths } from "../components/constants";
 import { receivedLogsPath } from "../components/vectorConfig";
-
-function dockerOut(...args: string[]): string {
-  return execFileSync("docker", args, {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
+import { dockerOutput } from "./dockerCli";
 
 /** Per agent, how often each sequence number arrived, across every aggregator read so far. */
 export class DeliveryLedger {
@@ -33,11 +25,11 @@ export class DeliveryLedger {
       let id: string;
       let text: string;
       try {
-        id = dockerOut("inspect", "-f", "{{.Id}}", name).trim();
+        id = dockerOutput("inspect", "-f", "{{.Id}}", name).trim();
         // What was added since the last read, at most 16 MiB at a time (a burst is read over several calls).
         const from = String((this.bytesRead.get(id) ?? 0) + 1);
         const script = 'tail -c "+$1" "$2" | head -c 16777216';
-        text = dockerOut("exec", name, "sh", "-c", script, "sh", from, receivedLogsPath(name));
+        text = dockerOutput("exec", name, "sh", "-c", script, "sh", from, receivedLogsPath(name));
       } catch {
         continue; // stopped, killed, removed, or nothing received yet
       }
@@ -111,7 +103,7 @@ export class DeliveryLedger {
 export function writtenByDemoApps(demoAppOfAgent: Record<string, string>): Record<string, number> {
   return Object.fromEntries(
     Object.entries(demoAppOfAgent).map(([agent, app]) => {
-      const last = dockerOut("exec", app, "tail", "-n", "1", demoAppPaths.logFile);
+      const last = dockerOutput("exec", app, "tail", "-n", "1", demoAppPaths.logFile);
       return [agent, Number(/^(\d+) /.exec(last)?.[1] ?? 0)];
     }),
   );

@@ -4,7 +4,7 @@
  * in the stack's state, each container that the program attached to a network it is no longer on,
  * so that `up` can replace it (checked on the real docker 5.2.0 provider: refresh reports no change).
  */
-import { execFileSync } from "child_process";
+import { docker } from "./dockerCli";
 import type { Stack } from "@pulumi/pulumi/automation";
 
 interface StateContainer {
@@ -16,10 +16,7 @@ interface StateContainer {
 /** Networks a container is on now, by name; undefined when there is no such container. */
 function liveNetworks(container: string): string[] | undefined {
   try {
-    const json = execFileSync("docker", ["inspect", "-f", "{{json .NetworkSettings.Networks}}", container], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const json = docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", container);
     return Object.keys(JSON.parse(json) as Record<string, unknown>);
   } catch {
     return undefined; // gone: refresh sees that, and up re-creates it

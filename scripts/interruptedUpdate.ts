@@ -6,7 +6,7 @@
  * create left in Docker, and that carries this stack's labels, is removed (Pulumi creates it again),
  * then the operations are dropped from the state. Resources the state holds are never touched.
  */
-import { execFileSync } from "child_process";
+import { docker } from "./dockerCli";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -49,7 +49,7 @@ export async function clearInterruptedUpdate(stack: Stack, project: string): Pro
   }
   // Containers first: a volume or network in use cannot go.
   for (const { kind, name } of await orphanedObjects(stack, project)) {
-    execFileSync("docker", kind === "container" ? ["rm", "-f", name] : [kind, "rm", name], { stdio: "pipe" });
+    docker(...(kind === "container" ? ["rm", "-f", name] : [kind, "rm", name]));
     notes.push(`removed ${kind} ${name}: it carries this stack's labels but the state does not record it`);
   }
   return notes;

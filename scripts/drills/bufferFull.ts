@@ -4,16 +4,12 @@
  * aggregators are back. The buffer is filled by a burst of lines appended to the demo app's log (its
  * own numbering continued, the app stopped meanwhile), as a chatty application would.
  */
-import { execFileSync } from "child_process";
 import { componentIds } from "../../components/vectorConfig";
 import { demoAppPaths, minimumDiskBufferBytes, vectorPaths } from "../../components/constants";
 import { demoLogLine } from "../../components/vectorConfig";
+import { docker } from "../dockerCli";
 import { DeliveryLedger, describeLost, writtenByDemoApps } from "../delivery";
 import { waitUntil, type Drill, type DrillResult } from "./drill";
-
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
 
 /**
  * The burst: lines of about 1 KB (the demo line, then padding), so that fewer events fill the buffer's

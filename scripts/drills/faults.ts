@@ -5,23 +5,12 @@
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
+import { containerRunning, docker } from "../dockerCli";
 import { DeliveryLedger, describeLost, writtenByDemoApps } from "../delivery";
 import { balancerServers } from "../labStatus";
 import { waitUntil, type Drill, type DrillLab, type DrillResult } from "./drill";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
-
-function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
-
-function isRunning(container: string): boolean {
-  try {
-    return docker("inspect", "-f", "{{.State.Running}}", container) === "true";
-  } catch {
-    return false;
-  }
-}
 
 /** Aggregators UP in every backend of HAProxy, by container name (matched on their addresses). */
 async function aggregatorsUp(lab: DrillLab): Promise<string[]> {
@@ -148,7 +137,7 @@ function crashed(container: string, whole: () => Promise<boolean>): Fault {
         );
       }
     },
-    recovered: async () => isRunning(container) && (await whole()),
+    recovered: async () => containerRunning(container) && (await whole()),
   };
 }
 
@@ -210,7 +199,7 @@ function repairedByUp(spec: {
               progress("running up to repair");
               changes = await lab.up();
             }
-            return isRunning(victim) && (await allUp(lab)());
+            return containerRunning(victim) && (await allUp(lab)());
           },
         },
         progress,
@@ -269,7 +258,7 @@ export const faultDrills: Drill[] = [
             how = await restartDockerEngine();
           },
           recovered: async () => {
-            if (!containers.every(isRunning) || !(await allUp(lab)())) return false;
+            if (!containers.every(containerRunning) || !(await allUp(lab)())) return false;
             if (changes === undefined) {
               progress("every container back; running up");
               changes = await lab.up();
@@ -294,7 +283,7 @@ export const faultDrills: Drill[] = [
     change: (_lab, victim) => ({
       describe: `docker rm -f ${victim}, then npm run lab -- up (which refreshes first)`,
       apply: () => void docker("rm", "-f", victim),
-      stillChanged: () => !isRunning(victim),
+      stillChanged: () => !containerRunning(victim),
     }),
     expected: "create",
   }),

@@ -4,18 +4,9 @@
  * (scripts/interruptedUpdate.ts) and says so; the drill then scales back to where it started.
  */
 import { spawn } from "child_process";
+import { containerExists, containerRunning } from "../dockerCli";
 import { DeliveryLedger, describeLost, writtenByDemoApps } from "../delivery";
 import { waitUntil, type Drill, type DrillResult } from "./drill";
-import { execFileSync } from "child_process";
-
-function containerExists(name: string): boolean {
-  try {
-    execFileSync("docker", ["inspect", name], { stdio: "pipe" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const interruptedUpDrill: Drill = {
   name: "interrupted-up",
@@ -64,9 +55,9 @@ export const interruptedUpDrill: Drill = {
     result.did.push("npm run lab -- up");
     result.numbers.convergeMs = Date.now() - converging;
     result.saw.push(`up changed: ${JSON.stringify(changes)}`);
-    const running = newNames.filter(containerExists);
+    const running = newNames.filter(containerRunning);
     if (running.length !== 2)
-      result.problems.push(`after up, ${2 - running.length} of the new aggregators missing`);
+      result.problems.push(`after up, ${2 - running.length} of the new aggregators not running`);
     const orphansAfter = await lab.orphans();
     result.numbers.orphansAfterUp = orphansAfter.length;
     if (orphansAfter.length > 0) result.problems.push(`orphans after up: ${orphansAfter.join(", ")}`);
