@@ -51,6 +51,8 @@ export function buildLab(config: LabConfig): LabOutputs {
   });
   const pki = new Pki("pki", {
     caName: `${naming.prefix} CA`,
+    generation: config.caGeneration,
+    alsoTrusted: config.caAlsoTrusted,
     keyAlgorithm: config.keyAlgorithm,
     validityHours: config.certValidityHours,
     earlyRenewalHours: config.certEarlyRenewalHours,

@@ -12,6 +12,10 @@ import type { KeyAlgorithm } from "./settings";
 export interface PkiArgs {
   /** Names the CA in its subject, e.g. `vector-ha-lab-dev CA`. */
   caName: string;
+  /** Generation of the CA that signs every certificate (settings.ts `caGeneration`). */
+  generation: number;
+  /** A second CA generation in every trust bundle while a rotation rolls; 0 for none. */
+  alsoTrusted: number;
   /** Key algorithm of the CA and every certificate. */
   keyAlgorithm: KeyAlgorithm;
   /** Validity of the CA and every certificate, in hours. */
@@ -53,11 +57,26 @@ function keyParameters(algorithm: KeyAlgorithm): tls.PrivateKeyArgs {
   }
 }
 
+/**
+ * Resource name of a generation's object: generation 1 keeps the name the lab always used, so stacks
+ * made before rotation existed keep their CA and certificates; later ones carry `-g<N>`.
+ */
+export function generationName(base: string, generation: number): string {
+  return generation === 1 ? base : `${base}-g${generation}`;
+}
+
+interface CertificateAuthority {
+  key: tls.PrivateKey;
+  cert: tls.SelfSignedCert;
+}
+
 export class Pki extends pulumi.ComponentResource {
-  /** The CA certificate: public, given to every container and exported. */
+  /**
+   * What every container trusts: the signing CA's certificate, followed during a rotation by the other
+   * generation's, so old and new certificates both verify while containers roll. Public; exported.
+   */
   readonly caCertPem: pulumi.Output<string>;
-  private readonly caKey: tls.PrivateKey;
-  private readonly caCert: tls.SelfSignedCert;
+  private readonly signingCa: CertificateAuthority;
 
   constructor(
     name: string,
@@ -65,21 +84,33 @@ export class Pki extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("vector-ha-lab:index:Pki", name, {}, opts);
-    this.caKey = new tls.PrivateKey(`${name}-ca-key`, keyParameters(args.keyAlgorithm), { parent: this });
-    this.caCert = new tls.SelfSignedCert(
-      `${name}-ca`,
+    this.signingCa = this.declareCa(name, args.generation);
+    const trusted = [this.signingCa];
+    if (args.alsoTrusted !== 0) trusted.push(this.declareCa(name, args.alsoTrusted));
+    this.caCertPem = pulumi.all(trusted.map((ca) => ca.cert.certPem)).apply((pems) => pems.join(""));
+    this.registerOutputs({ caCertPem: this.caCertPem });
+  }
+
+  private declareCa(name: string, generation: number): CertificateAuthority {
+    const base = generationName(`${name}-ca`, generation);
+    const key = new tls.PrivateKey(`${base}-key`, keyParameters(this.args.keyAlgorithm), { parent: this });
+    const cert = new tls.SelfSignedCert(
+      base,
       {
-        privateKeyPem: this.caKey.privateKeyPem,
-        subject: { commonName: args.caName, organization: projectName },
+        privateKeyPem: key.privateKeyPem,
+        // Each generation its own subject, so a trust bundle of two tells them apart.
+        subject: {
+          commonName: generation === 1 ? this.args.caName : `${this.args.caName} ${generation}`,
+          organization: projectName,
+        },
         isCaCertificate: true,
-        validityPeriodHours: args.validityHours,
-        earlyRenewalHours: args.earlyRenewalHours,
+        validityPeriodHours: this.args.validityHours,
+        earlyRenewalHours: this.args.earlyRenewalHours,
         allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
       },
       { parent: this },
     );
-    this.caCertPem = this.caCert.certPem;
-    this.registerOutputs({ caCertPem: this.caCertPem });
+    return { key, cert };
   }
 
   /** A certificate an aggregator presents to agents (and that agents check against the name they dialled). */
@@ -94,9 +125,11 @@ export class Pki extends pulumi.ComponentResource {
 
   private issue(request: CertificateRequest, allowedUses: string[]): IssuedCertificate {
     const parent = request.parent ?? this;
-    const key = new tls.PrivateKey(`${request.name}-key`, keyParameters(this.args.keyAlgorithm), { parent });
+    // A new CA generation issues new keys too: a rotation replaces every secret, not only signatures.
+    const base = generationName(request.name, this.args.generation);
+    const key = new tls.PrivateKey(`${base}-key`, keyParameters(this.args.keyAlgorithm), { parent });
     const csr = new tls.CertRequest(
-      `${request.name}-csr`,
+      `${base}-csr`,
       {
         privateKeyPem: key.privateKeyPem,
         subject: { commonName: request.commonName, organization: projectName },
@@ -106,11 +139,11 @@ export class Pki extends pulumi.ComponentResource {
       { parent },
     );
     const cert = new tls.LocallySignedCert(
-      `${request.name}-cert`,
+      `${base}-cert`,
       {
         certRequestPem: csr.certRequestPem,
-        caPrivateKeyPem: this.caKey.privateKeyPem,
-        caCertPem: this.caCert.certPem,
+        caPrivateKeyPem: this.signingCa.key.privateKeyPem,
+        caCertPem: this.signingCa.cert.certPem,
         validityPeriodHours: this.args.validityHours,
         earlyRenewalHours: this.args.earlyRenewalHours,
         allowedUses,

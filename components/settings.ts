@@ -43,6 +43,10 @@ export interface LabConfig {
   certValidityHours: number;
   /** Certificates are renewed on `up` this close to expiry, in hours. */
   certEarlyRenewalHours: number;
+  /** Generation of the CA that signs every certificate; `rotate-ca` raises it. */
+  caGeneration: number;
+  /** A second CA generation every container also trusts while a rotation rolls; 0 when none. */
+  caAlsoTrusted: number;
   /** Host address the balancer's ports are published on. */
   hostBindAddress: string;
   /** Vector `keepalive.max_connection_age_secs` on the aggregator's `vector` source. */
@@ -71,6 +75,8 @@ export const settingDefaults = {
   keyAlgorithm: "ECDSA",
   certValidityHours: 8760,
   certEarlyRenewalHours: 720,
+  caGeneration: 1,
+  caAlsoTrusted: 0,
   hostBindAddress: "127.0.0.1",
   maxConnectionAgeSecs: 60,
   // HAProxy 3.4 is the current LTS branch of the official image; Vector 0.57.0 is its newest release.
@@ -83,7 +89,13 @@ export type SettingName = keyof typeof settingDefaults;
 export const settingNames = Object.keys(settingDefaults) as SettingName[];
 
 /** Upper bounds that keep a one-host lab within reason (2 cores is a normal lab machine). */
-const limits = { maxAggregators: 64, agents: 64, certValidityHours: 10 * 8760, maxConnectionAgeSecs: 86400 };
+const limits = {
+  maxAggregators: 64,
+  agents: 64,
+  certValidityHours: 10 * 8760,
+  maxConnectionAgeSecs: 86400,
+  caGeneration: 9999,
+};
 
 /** Thrown with every problem found, one line each, so a user fixes them all in one go. */
 export class LabConfigError extends Error {
@@ -154,14 +166,23 @@ export function parseLabConfig(raw: RawSettings & Readonly<Record<string, string
   });
 
   const certValidityHours = wholeNumber("certValidityHours", 1, limits.certValidityHours);
+  // Equal to the validity, every `up` is inside the renewal window: a way to rehearse renewal.
   const certEarlyRenewalHours = wholeNumber(
     "certEarlyRenewalHours",
     0,
-    Number.isNaN(certValidityHours) ? limits.certValidityHours : certValidityHours - 1,
+    Number.isNaN(certValidityHours) ? limits.certValidityHours : certValidityHours,
     Number.isNaN(certValidityHours)
       ? undefined
-      : `a whole number from 0 to certValidityHours - 1 (${certValidityHours - 1})`,
+      : `a whole number from 0 to certValidityHours (${certValidityHours})`,
   );
+
+  const caGeneration = wholeNumber("caGeneration", 1, limits.caGeneration);
+  const caAlsoTrusted = wholeNumber("caAlsoTrusted", 0, limits.caGeneration);
+  if (caAlsoTrusted !== 0 && caAlsoTrusted === caGeneration) {
+    problems.push(
+      `${describe("caAlsoTrusted")}; allowed: 0 (no second CA) or a generation other than caGeneration (${caGeneration})`,
+    );
+  }
 
   const hostBindAddress = text("hostBindAddress");
   if (!isIPv4(hostBindAddress)) {
@@ -187,6 +208,8 @@ export function parseLabConfig(raw: RawSettings & Readonly<Record<string, string
     keyAlgorithm: oneOf("keyAlgorithm", keyAlgorithms),
     certValidityHours,
     certEarlyRenewalHours,
+    caGeneration,
+    caAlsoTrusted,
     hostBindAddress,
     maxConnectionAgeSecs: wholeNumber("maxConnectionAgeSecs", 1, limits.maxConnectionAgeSecs),
     haproxyImage: imageName("haproxyImage"),

@@ -11,8 +11,12 @@ import { dockerOutput } from "./dockerCli";
 /** Per agent, how often each sequence number arrived, across every aggregator read so far. */
 export class DeliveryLedger {
   private readonly arrivals = new Map<string, Map<number, number>>();
-  /** Per aggregator container id: how many bytes of its file (whole lines) are counted already. */
-  private readonly bytesRead = new Map<string, number>();
+  /**
+   * Per aggregator: which file (its inode) and how many bytes of it (whole lines) are counted already.
+   * The file is on the aggregator's data volume, so a container replaced (a roll) or re-created keeps
+   * it, and reading goes on where it stopped; a volume made anew (scale in, then out) is a new inode.
+   */
+  private readonly readPosition = new Map<string, { inode: string; bytes: number }>();
   /** When each agent's highest delivered number last moved (ms since the epoch). */
   private readonly lastAdvance = new Map<string, number>();
   /** The longest each agent went without a new line delivered, since `resetStalls`. */
@@ -22,20 +26,35 @@ export class DeliveryLedger {
   collect(aggregators: string[], now = Date.now()): void {
     const before = this.highest();
     for (const name of aggregators) {
-      let id: string;
-      let text: string;
+      const known = this.readPosition.get(name) ?? { inode: "", bytes: 0 };
+      let output: string;
       try {
-        id = dockerOutput("inspect", "-f", "{{.Id}}", name).trim();
-        // What was added since the last read, at most 16 MiB at a time (a burst is read over several calls).
-        const from = String((this.bytesRead.get(id) ?? 0) + 1);
-        const script = 'tail -c "+$1" "$2" | head -c 16777216';
-        text = dockerOutput("exec", name, "sh", "-c", script, "sh", from, receivedLogsPath(name));
+        // The file's inode, then what was added since the last read of that same file, at most 16 MiB
+        // at a time (a burst is read over several calls).
+        const script =
+          'i=$(stat -c %i "$3") || exit 1; echo "$i"; ' +
+          'if [ "$i" = "$1" ]; then tail -c "+$2" "$3"; else cat "$3"; fi | head -c 16777216';
+        const from = String(known.bytes + 1);
+        output = dockerOutput(
+          "exec",
+          name,
+          "sh",
+          "-c",
+          script,
+          "sh",
+          known.inode,
+          from,
+          receivedLogsPath(name),
+        );
       } catch {
         continue; // stopped, killed, removed, or nothing received yet
       }
+      const inode = output.slice(0, output.indexOf("\n"));
+      const text = output.slice(inode.length + 1);
       // Only whole lines: the file sink may be writing the last one.
       const whole = text.slice(0, text.lastIndexOf("\n") + 1);
-      this.bytesRead.set(id, (this.bytesRead.get(id) ?? 0) + Buffer.byteLength(whole));
+      const counted = inode === known.inode ? known.bytes : 0;
+      this.readPosition.set(name, { inode, bytes: counted + Buffer.byteLength(whole) });
       for (const line of whole.split("\n").slice(0, -1)) {
         const match = /^(\d+) (\S+) /.exec(String((JSON.parse(line) as { message?: unknown }).message));
         if (!match) continue;

@@ -4,66 +4,31 @@
  * backend in .lab/state, creating it and the stack when missing: no account, no prompt. Stack settings
  * come from Pulumi.<stack>.yaml, so editing `aggregators` there and running `up` scales the lab.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { CommandError, type Stack, type UpResult } from "@pulumi/pulumi/automation";
-import { parseDocument } from "yaml";
-import { parseLabConfig, type RawSettings, type SettingName } from "../components/settings";
+import { CommandError, type Stack } from "@pulumi/pulumi/automation";
+import { parseLabConfig, type RawSettings } from "../components/settings";
 import { projectName } from "../components/constants";
 import { dockerProblem, hostNotReady } from "../components/hostChecks";
 import { realHostProbe } from "../components/hostProbe";
 import { labProgram } from "../components/labProgram";
 import { labNaming } from "../components/naming";
 import { containersCutFromTheirNetworks } from "./drift";
+import { rollingUp, type RollingUpResult } from "./rollingUp";
 import { clearInterruptedUpdate, clearStaleLocks, orphanedObjects } from "./interruptedUpdate";
 import { formatDrillReport, type DrillLab, type DrillResult } from "./drills/drill";
 import { drills, findDrill } from "./drills";
 import { detectLabMode, type LabMode } from "./labMode";
 import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
 import { labOutputValues } from "./labOutputs";
-import { labStackOutputs, openLabStack } from "./runner";
+import { commandErrorSummary, labStackOutputs, openLabStack } from "./runner";
+import { caRotationPhases, type RotationPhase } from "./caRotation";
+import { stackSettings, writeStackSettings, type SettingChanges } from "./stackSettings";
+import { labPrivateKeys } from "./stateSecrets";
 
 const repoRoot = path.resolve(__dirname, "..");
 const backendDir = path.join(repoRoot, ".lab", "state");
 const usage =
-  "usage: npm run lab -- <up|preview|scale N|status|down|host-agent|drill --list|drill NAME> [--stack NAME]";
-
-/** The stack's settings file, in the repository root. */
-const stackFile = (stackName: string): string => path.join(repoRoot, `Pulumi.${stackName}.yaml`);
-
-/**
- * The one settings path: the stack's settings as the program will get them (Pulumi.<stack>.yaml, the
- * mode's overrides, then `changes`), validated by the program's own parser before the engine starts:
- * a bad value is one message naming it, and nothing is created.
- */
-function stackSettings(stackName: string, mode: LabMode, changes: RawSettings = {}): RawSettings {
-  const file = stackFile(stackName);
-  const fromFile = fs.existsSync(file)
-    ? ((parseDocument(fs.readFileSync(file, "utf8")).toJS()?.config ?? {}) as Record<string, unknown>)
-    : {};
-  const settings: RawSettings = {};
-  for (const [key, value] of Object.entries(fromFile)) {
-    settings[key.replace(`${projectName}:`, "") as SettingName] = String(value);
-  }
-  for (const [key, value] of Object.entries(mode.configOverrides) as [SettingName, string][]) {
-    if (settings[key] !== undefined && settings[key] !== value) {
-      console.log(`Note: ${key} is ${settings[key]} in ${path.basename(file)}; this mode uses ${value}.`);
-    }
-    settings[key] = value;
-  }
-  Object.assign(settings, changes);
-  parseLabConfig(settings);
-  return settings;
-}
-
-/** Sets `aggregators` in Pulumi.<stack>.yaml, keeping its comments. */
-function writeAggregatorCount(stackName: string, count: string): void {
-  const file = stackFile(stackName);
-  const document = parseDocument(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "config: {}\n");
-  document.setIn(["config", `${projectName}:aggregators`], Number(count));
-  fs.writeFileSync(file, document.toString());
-  console.log(`Set ${projectName}:aggregators to ${count} in ${path.basename(file)}.`);
-}
+  "usage: npm run lab -- <up|preview|scale N|rotate-ca|status|down|host-agent|drill --list|drill NAME> [--stack NAME]";
 
 function openStack(stackName: string, mode: LabMode, settings: RawSettings = stackSettings(stackName, mode)) {
   return openLabStack({
@@ -91,17 +56,34 @@ async function reportInterruptedUpdate(stack: Stack): Promise<void> {
 /**
  * `up` that repairs what changed behind Pulumi's back: a refresh first (a removed container is seen
  * and re-created), and a container cut from its network (which a refresh does not see) is replaced.
+ * Containers to replace roll one at a time (rollingUp.ts).
  */
-async function repairingUp(stack: Stack, onOutput?: (text: string) => void): Promise<UpResult> {
+async function repairingUp(stack: Stack, onOutput?: (text: string) => void): Promise<RollingUpResult> {
   await reportInterruptedUpdate(stack);
   const cut = await containersCutFromTheirNetworks(stack);
   for (const { reason } of cut) console.log(`Changed behind Pulumi's back: ${reason}; replacing it.`);
-  return stack.up({ onOutput, color: "never", refresh: true, replace: cut.map((c) => c.urn) });
+  return rollingUp(stack, {
+    onOutput,
+    log: (line) => console.log(`Rolling: ${line}.`),
+    replace: cut.map((c) => c.urn),
+    statsUrl: async () => labOutputValues(await stack.outputs())?.statsUrl,
+  });
 }
 
-async function up(stackName: string, mode: LabMode, settings?: RawSettings): Promise<void> {
-  const stack = await openStack(stackName, mode, settings);
-  const result = await repairingUp(stack, print);
+/** Writes `changes` to the stack file (after checking them) and runs the repairing, rolling `up`. */
+async function configuredUp(
+  stackName: string,
+  mode: LabMode,
+  changes: SettingChanges,
+  onOutput?: (text: string) => void,
+): Promise<RollingUpResult> {
+  const settings = stackSettings(stackName, mode, changes);
+  if (Object.keys(changes).length > 0) writeStackSettings(stackName, changes);
+  return repairingUp(await openStack(stackName, mode, settings), onOutput);
+}
+
+async function up(stackName: string, mode: LabMode, changes: SettingChanges = {}): Promise<void> {
+  const { result } = await configuredUp(stackName, mode, changes, print);
   const out = labOutputValues(result.outputs);
   if (!out) throw new Error(`stack ${stackName} has no outputs after up`);
   console.log(
@@ -119,6 +101,36 @@ async function up(stackName: string, mode: LabMode, settings?: RawSettings): Pro
       "Tear down: npm run lab -- down",
     ].join("\n"),
   );
+}
+
+/**
+ * `rotate-ca`: a new CA generation and every certificate and key from it, in three rolled phases
+ * (caRotation.ts), resuming a rotation that was cut short. Returns each phase with its duration.
+ */
+async function rotateCa(
+  stackName: string,
+  mode: LabMode,
+): Promise<Array<{ phase: RotationPhase; seconds: number; rolled: number }>> {
+  const config = parseLabConfig(stackSettings(stackName, mode));
+  const phases = caRotationPhases({ generation: config.caGeneration, alsoTrusted: config.caAlsoTrusted });
+  const done: Array<{ phase: RotationPhase; seconds: number; rolled: number }> = [];
+  for (const [i, phase] of phases.entries()) {
+    console.log(`\nCA rotation, phase ${i + 1} of ${phases.length} (${phase.name}): ${phase.describe}.`);
+    const started = Date.now();
+    const { rolled } = await configuredUp(stackName, mode, {
+      caGeneration: String(phase.settings.generation),
+      caAlsoTrusted: phase.settings.alsoTrusted === 0 ? undefined : String(phase.settings.alsoTrusted),
+    });
+    done.push({ phase, seconds: (Date.now() - started) / 1000, rolled: rolled.length });
+    console.log(
+      `Phase ${phase.name} done in ${done[i].seconds.toFixed(1)} s (${rolled.length} containers rolled).`,
+    );
+  }
+  const last = phases[phases.length - 1].settings.generation;
+  console.log(
+    `\nThe lab's CA is now generation ${last}; every certificate and key is new. A host agent needs its config again: npm run lab -- host-agent.`,
+  );
+  return done;
 }
 
 async function status(stackName: string, mode: LabMode): Promise<void> {
@@ -172,14 +184,29 @@ async function drill(stackName: string, mode: LabMode, name: string | undefined)
       outputs.agentContainerNames.map((agent, i) => [agent, outputs.demoAppContainerNames[i]]),
     ),
     up: async () => {
-      const result = await repairingUp(await openStack(stackName, mode));
-      return result.summary.resourceChanges ?? {};
+      return (await repairingUp(await openStack(stackName, mode))).changes;
     },
-    scale: async (aggregators) => {
-      const settings = stackSettings(stackName, mode, { aggregators: String(aggregators) });
-      writeAggregatorCount(stackName, String(aggregators));
-      const result = await repairingUp(await openStack(stackName, mode, settings));
-      return result.summary.resourceChanges ?? {};
+    scale: async (aggregators) =>
+      (await configuredUp(stackName, mode, { aggregators: String(aggregators) })).changes,
+    configure: async (changes) => (await configuredUp(stackName, mode, changes)).changes,
+    settings: () => stackSettings(stackName, mode),
+    rotateCa: () => rotateCa(stackName, mode),
+    privateKeys: async () => labPrivateKeys(await openStack(stackName, mode)),
+    previewWith: async (changes) => {
+      try {
+        const stack = await openStack(stackName, mode, stackSettings(stackName, mode, changes));
+        await stack.preview({ color: "never" });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+    outputs: async () => {
+      const values = labOutputValues(
+        await labStackOutputs({ stackName, backendDir, pulumiHome: mode.pulumiHome }),
+      );
+      if (!values) throw new Error(`stack ${stackName} has no outputs`);
+      return values;
     },
     commandLine: (...args) => ({
       command: path.join(repoRoot, "node_modules", ".bin", "ts-node"),
@@ -226,10 +253,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case "scale": {
       if (rest.length !== 1) throw new Error(`scale takes the number of aggregators. ${usage}`);
-      const settings = stackSettings(stackName, mode, { aggregators: rest[0] });
-      writeAggregatorCount(stackName, rest[0]);
-      return up(stackName, mode, settings);
+      return up(stackName, mode, { aggregators: rest[0] });
     }
+    case "rotate-ca":
+      await rotateCa(stackName, mode);
+      return;
     case "status":
       return status(stackName, mode);
     case "down":
@@ -251,10 +279,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  // The engine's output, its errors included, was printed as it came: say where to look, not it again.
   const message =
     error instanceof CommandError
-      ? "Pulumi stopped: its errors are above, under Diagnostics."
+      ? commandErrorSummary(error.message)
       : error.message.split("\n").slice(0, 20).join("\n");
   console.error(`\nlab: ${message}`);
   process.exit(1);

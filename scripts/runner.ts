@@ -192,3 +192,15 @@ export async function labStackOutputs(
   if (!stacks.some((stack) => stack.name === opts.stackName)) return undefined;
   return workspace.stackOutputs(opts.stackName);
 }
+
+/**
+ * The engine's output, its diagnostics included, was printed as it came; what the CLI wrote on stderr
+ * before it could start (a lock, a damaged state) was not: its first error, then where to look.
+ */
+export function commandErrorSummary(message: string): string {
+  const stderr = /\n stderr: ([\s\S]*?)(\n err\?: |$)/.exec(message)?.[1] ?? "";
+  const lines = stderr.split("\n");
+  const first = lines.findIndex((line) => /^error: /.test(line));
+  const own = first < 0 ? [] : lines.slice(first, first + 8).filter((line) => line.trim() !== "");
+  return [...own, "Pulumi stopped: any errors of the engine are above, under Diagnostics."].join("\n");
+}

@@ -4,6 +4,10 @@
  * in test/lab/drills.test.ts, so what users rehearse is what CI proves.
  */
 import type { LabNaming } from "../../components/naming";
+import type { RawSettings } from "../../components/settings";
+import type { RotationPhase } from "../caRotation";
+import type { LabOutputValues } from "../labOutputs";
+import type { SettingChanges } from "../stackSettings";
 
 /** The lab a drill runs against: its names, where HAProxy's stats are, and a way to run `up` again. */
 export interface DrillLab {
@@ -19,6 +23,21 @@ export interface DrillLab {
   up(): Promise<Record<string, number>>;
   /** `npm run lab -- scale N` in this process: the stack file's count, then `up`; its resource changes. */
   scale(aggregators: number): Promise<Record<string, number>>;
+  /** Settings changed in the stack file, then `up` (rolled); its resource changes. */
+  configure(changes: SettingChanges): Promise<Record<string, number>>;
+  /** The stack's settings as the program gets them. */
+  settings(): RawSettings;
+  /** `npm run lab -- rotate-ca` in this process: its phases and how long each took. */
+  rotateCa(): Promise<Array<{ phase: RotationPhase; seconds: number; rolled: number }>>;
+  /** The stack's outputs now, secrets included (the host agent's key). */
+  outputs(): Promise<LabOutputValues>;
+  /** The stack's private keys, decrypted from its state, by resource name (stateSecrets.ts). */
+  privateKeys(): Promise<Map<string, string>>;
+  /**
+   * A preview with these settings changed, not written to the stack file: the refusal's message, or
+   * undefined when the settings were accepted. Creates nothing either way.
+   */
+  previewWith(changes: SettingChanges): Promise<string | undefined>;
   /** The lab command's argv (without `--stack`), to run it as a separate process group a drill can kill. */
   commandLine(...args: string[]): { command: string; args: string[] };
   /** Names of the Docker objects of the stack that the state does not record (orphans). */
@@ -38,6 +57,8 @@ export interface DrillResult {
 
 export interface Drill {
   name: string;
+  /** "check": runs no fault and counts no events (security, bad input). Default: a fault under load. */
+  kind?: "check";
   /** One line: the fault and what must hold. */
   summary: string;
   run(lab: DrillLab, progress: (line: string) => void): Promise<DrillResult>;

@@ -3,8 +3,16 @@ import type { Drill } from "./drill";
 import { faultDrills } from "./faults";
 import { bufferFullDrill } from "./bufferFull";
 import { interruptedUpDrill } from "./interruptedUp";
+import { certificateDrills } from "./certificates";
+import { securityDrills } from "./security";
 
-export const drills: Drill[] = [...faultDrills, interruptedUpDrill, bufferFullDrill];
+export const drills: Drill[] = [
+  ...faultDrills,
+  interruptedUpDrill,
+  ...certificateDrills,
+  bufferFullDrill,
+  ...securityDrills,
+];
 
 export function findDrill(name: string): Drill {
   const drill = drills.find((d) => d.name === name);

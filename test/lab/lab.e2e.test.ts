@@ -8,10 +8,8 @@
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import * as tls from "tls";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { labelKeys, projectName, vectorPaths } from "../../components/constants";
 import { backendNames, healthCheckTiming, maxDownDetectionMs } from "../../components/haproxyConfig";
@@ -23,9 +21,15 @@ import { parseBackendServers, type BackendServerStats } from "../../scripts/hapr
 import { detectLabMode } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
 import { openLabStack, removeLabStack } from "../../scripts/runner";
+import {
+  expectedRefusals,
+  filesUnder,
+  keyLeaks,
+  privilegeProblems,
+  refusalMatrix,
+} from "../../scripts/securityChecks";
 import { docker, freePort, repoRoot } from "../support/host";
-import { keyFingerprintLine, labCaPrivateKey, labPrivateKeys } from "../support/stateSecrets";
-import { makeCa, makeLeaf } from "../support/throwawayCa";
+import { keyFingerprintLine, labCaPrivateKey, labPrivateKeys } from "../../scripts/stateSecrets";
 
 /**
  * Where the stand-in cannot honour what the real Vector would, in one place. The stand-in speaks JSON
@@ -133,84 +137,6 @@ async function upInBothBackends(statsPort: number): Promise<string[]> {
   const vector = upIn(backendNames.vector);
   const remoteWrite = upIn(backendNames.remoteWrite);
   return [...vector].filter((name) => remoteWrite.has(name)).sort();
-}
-
-/** HTTP/2's connection preface plus an empty SETTINGS frame; a server's answer starts with its SETTINGS. */
-const http2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
-const isHttp2Settings = (answer: Buffer) => answer.length >= 9 && answer[3] === 0x04;
-
-/**
- * One TLS attempt through the balancer: "accepted" when the handshake completes and the aggregator's
- * server behind it answers (HTTP/2 SETTINGS on the vector port, an HTTP/1.1 status line on the remote
- * write port); "refused" otherwise.
- */
-function tlsAttempt(port: number, protocol: "h2" | "http/1.1", options: tls.ConnectionOptions) {
-  return new Promise<"accepted" | "refused">((resolve) => {
-    const socket = tls.connect({
-      host: "127.0.0.1",
-      port,
-      servername: "localhost",
-      ALPNProtocols: [protocol],
-      ...options,
-    });
-    const done = (result: "accepted" | "refused") => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done("refused"), 5000);
-    socket.on("secureConnect", () =>
-      socket.write(protocol === "h2" ? http2Preface : "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"),
-    );
-    socket.on("data", (chunk: Buffer) =>
-      done(
-        (protocol === "h2" ? isHttp2Settings(chunk) : chunk.toString().startsWith("HTTP/1.1 "))
-          ? "accepted"
-          : "refused",
-      ),
-    );
-    socket.on("error", () => done("refused"));
-    socket.on("close", () => done("refused"));
-  });
-}
-
-/** A plaintext client: refused when the balancer's backend closes without an HTTP/2 answer. */
-function plaintextAttempt(port: number, protocol: "h2" | "http/1.1"): Promise<"accepted" | "refused"> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1", () =>
-      socket.write(protocol === "h2" ? http2Preface : "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"),
-    );
-    let answer = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve("refused");
-    }, 5000);
-    socket.on("data", (chunk: Buffer) => (answer = Buffer.concat([answer, chunk])));
-    socket.on("close", () => {
-      clearTimeout(timer);
-      const accepted =
-        protocol === "h2" ? isHttp2Settings(answer) : answer.toString().startsWith("HTTP/1.1 ");
-      resolve(accepted ? "accepted" : "refused");
-    });
-    socket.on("error", () => undefined);
-  });
-}
-
-/** A CA the lab does not know, and a client certificate from it. */
-function foreignClientCertificate(dir: string): { cert: string; key: string } {
-  makeCa(dir, "foreign-ca");
-  makeLeaf(dir, "foreign-ca", "intruder", "extendedKeyUsage=clientAuth\n");
-  const read = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
-  return { cert: read("intruder.crt"), key: read("intruder.key") };
-}
-
-/** Every file under `dir` of at most 64 MB (binaries such as the bundle's CLI are larger and hold no key). */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).flatMap((entry) => {
-    const full = path.join(entry.parentPath, entry.name);
-    return entry.isFile() && fs.statSync(full).size <= 64 * 1024 * 1024 ? [full] : [];
-  });
 }
 
 /** Everything a container logged, on stdout and stderr (Vector logs on stderr). */
@@ -357,101 +283,45 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     const keys = labPrivateKeys(stack);
     // The CA, the host agent, and one for each aggregator and agent.
     expect(keys.size).toBe(2 + 2 + agents.length);
-    const needles = [...keys.values()].map(keyFingerprintLine);
     const files = [...filesUnder(backendDir), ...filesUnder(path.join(repoRoot, ".lab"))];
-    const leaks: string[] = [];
-    for (const file of files) {
-      const text = fs.readFileSync(file).toString("latin1");
-      if (needles.some((needle) => text.includes(needle))) leaks.push(file);
-    }
     const containers = [naming.balancerContainerName, aggregator(0), aggregator(1), ...agents];
-    for (const name of containers) {
-      if (needles.some((needle) => containerLogs(name).includes(needle))) leaks.push(`docker logs ${name}`);
-    }
-    expect(leaks).toEqual([]);
+    expect(keyLeaks([...keys.values()].map(keyFingerprintLine), files, containers)).toEqual([]);
     // The state is there and holds the certificates in clear (public): the search looked at it.
     expect(files.some((file) => file.includes(`${path.sep}.pulumi${path.sep}stacks${path.sep}`))).toBe(true);
     expect(files.length).toBeGreaterThan(5);
   });
 
   it("1b. refuses, through both mTLS ports, no certificate, another CA's, an expired one, a server-only one, and plaintext", async () => {
-    const ca = String(outputs.caCertPem.value);
-    const client = {
-      cert: String(outputs.hostAgentCertPem.value),
-      key: String(outputs.hostAgentKeyPem.value),
-    };
-    // Certificates from the lab's own CA, made here: one fresh (the control), one expired.
-    fs.writeFileSync(path.join(scratch, "lab-ca.pem"), ca);
-    fs.writeFileSync(path.join(scratch, "lab-ca.key"), labCaPrivateKey(stack), { mode: 0o600 });
-    makeLeaf(scratch, "lab-ca", "fresh-client", "extendedKeyUsage=clientAuth\n");
-    makeLeaf(scratch, "lab-ca", "expired-client", "extendedKeyUsage=clientAuth\n", 0);
-    fs.rmSync(path.join(scratch, "lab-ca.key"));
-    const read = (name: string) => fs.readFileSync(path.join(scratch, name), "utf8");
-    const fresh = { cert: read("fresh-client.crt"), key: read("fresh-client.key") };
-    const expired = { cert: read("expired-client.crt"), key: read("expired-client.key") };
-    // An aggregator's own certificate: the lab's CA, but issued for serverAuth only.
-    const serverOnly = {
-      cert: docker("exec", aggregator(0), "cat", vectorPaths.nodeCert),
-      key: docker("exec", aggregator(0), "cat", vectorPaths.nodeKey),
-    };
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // past the expired one's notAfter
-
-    const ports = [
-      { name: "vector", port: vectorPort, protocol: "h2" as const },
-      { name: "remote write", port: remoteWritePort, protocol: "http/1.1" as const },
-    ];
-    const outcomes: Record<string, string> = {};
-    for (const { name, port, protocol } of ports) {
-      // The controls: the lab's client certificates are accepted, so each refusal is the certificate's doing.
-      outcomes[`${name}: host agent's`] = await tlsAttempt(port, protocol, { ca, ...client });
-      outcomes[`${name}: fresh from the lab CA`] = await tlsAttempt(port, protocol, { ca, ...fresh });
-      outcomes[`${name}: none`] = await tlsAttempt(port, protocol, { ca });
-      outcomes[`${name}: another CA's`] = await tlsAttempt(port, protocol, {
-        ca,
-        ...foreignClientCertificate(scratch),
-      });
-      outcomes[`${name}: expired`] = await tlsAttempt(port, protocol, { ca, ...expired });
-      outcomes[`${name}: server-only`] = await tlsAttempt(port, protocol, { ca, ...serverOnly });
-      outcomes[`${name}: plaintext`] = await plaintextAttempt(port, protocol);
-    }
-    const expected = Object.fromEntries(
-      Object.keys(outcomes).map((k) => [k, /host agent's|fresh/.test(k) ? "accepted" : "refused"]),
-    );
-    expect(outcomes).toEqual(expected);
+    const outcomes = await refusalMatrix({
+      host: "127.0.0.1",
+      vectorPort,
+      remoteWritePort,
+      caCertPem: String(outputs.caCertPem.value),
+      client: { cert: String(outputs.hostAgentCertPem.value), key: String(outputs.hostAgentKeyPem.value) },
+      signingCaKeyPem: labCaPrivateKey(stack),
+      serverOnly: {
+        cert: docker("exec", aggregator(0), "cat", vectorPaths.nodeCert),
+        key: docker("exec", aggregator(0), "cat", vectorPaths.nodeKey),
+      },
+      scratchDir: scratch,
+    });
+    expect(Object.keys(outcomes)).toHaveLength(14);
+    expect(outcomes).toEqual(expectedRefusals(outcomes));
   });
 
   it("1c. publishes every port on the bind address only, and runs containers with no more than they need", () => {
-    const containers = [naming.balancerContainerName, aggregator(0), aggregator(1), ...agents];
-    const demoApps = agents.map((_, i) => naming.demoAppName(i));
-    for (const name of [...containers, ...demoApps]) {
-      const [live] = JSON.parse(docker("inspect", name)) as Array<{
-        HostConfig: {
-          Privileged: boolean;
-          CapAdd: string[] | null;
-          PortBindings: Record<string, Array<{ HostIp: string }>> | null;
-        };
-        Mounts: Array<{ Source: string; Destination: string }>;
-      }>;
-      expect({ name, privileged: live.HostConfig.Privileged, capAdd: live.HostConfig.CapAdd ?? [] }).toEqual({
-        name,
-        privileged: false,
-        capAdd: [],
-      });
-      const socketMounts = live.Mounts.filter((m) => /docker\.sock/.test(`${m.Source} ${m.Destination}`));
-      expect(socketMounts).toEqual([]);
-      const bindings = Object.values(live.HostConfig.PortBindings ?? {}).flat();
-      expect(bindings.map((b) => b.HostIp).filter((ip) => ip !== "127.0.0.1")).toEqual([]);
-      if (name === naming.balancerContainerName) expect(bindings).toHaveLength(3);
-      else expect(bindings).toHaveLength(0);
-    }
-    // HAProxy runs as the image's own unprivileged user.
-    expect(docker("exec", naming.balancerContainerName, "id", "-un")).toBe("haproxy");
-    // Vector runs as root in the official image: each private key is readable by that user only.
-    for (const name of [aggregator(0), aggregator(1), ...agents]) {
-      const keyMode = docker("exec", name, "stat", "-c", "%a %U", vectorPaths.nodeKey);
-      const vectorUser = docker("exec", name, "stat", "-c", "%U", "/proc/1");
-      expect({ name, keyMode }).toEqual({ name, keyMode: `400 ${vectorUser}` });
-    }
+    const vectorContainers = [aggregator(0), aggregator(1), ...agents];
+    const problems = privilegeProblems({
+      containers: [
+        naming.balancerContainerName,
+        ...vectorContainers,
+        ...agents.map((_, i) => naming.demoAppName(i)),
+      ],
+      balancer: naming.balancerContainerName,
+      bindAddress: "127.0.0.1",
+      vectorContainers,
+    });
+    expect(problems).toEqual([]);
   });
 
   it("2. scales out to 3 without touching HAProxy, and the new aggregator gets events; back to 2 removes only aggregator-2", async () => {

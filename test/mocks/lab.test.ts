@@ -316,6 +316,59 @@ describe("scaling", () => {
   });
 });
 
+describe("CA rotation phases (caGeneration, caAlsoTrusted)", () => {
+  const prefix = "vector-ha-lab-dev";
+  const uploadOf = (run: MockRun<unknown>, container: string, file: string): string =>
+    String(reveal(containerNamed(run, container).uploads.find((u) => u.file === file)?.content));
+  const names = (run: MockRun<unknown>, type: string): string[] =>
+    run.resources
+      .filter((r) => r.type === type)
+      .map((r) => r.name)
+      .sort();
+
+  it("trust: a second CA in every container's bundle, certificates still signed by the first", async () => {
+    const run = await runLab({ caGeneration: "1", caAlsoTrusted: "2" });
+    expect(names(run, "tls:index/selfSignedCert:SelfSignedCert")).toEqual(["pki-ca", "pki-ca-g2"]);
+    for (const container of [`${prefix}-aggregator-0`, `${prefix}-agent-1`]) {
+      expect(uploadOf(run, container, vectorPaths.caCert)).toBe(
+        "mock-ca-cert-pem:pki-camock-ca-cert-pem:pki-ca-g2",
+      );
+      expect(uploadOf(run, container, vectorPaths.nodeCert)).toMatch(
+        /^mock-cert-pem:(aggregator|agent)-\d-cert$/,
+      );
+    }
+    const signed = run.resources.find((r) => r.name === "aggregator-0-cert");
+    expect(reveal(signed?.inputs.caCertPem)).toBe("mock-ca-cert-pem:pki-ca");
+    expect(run.outputs.caCertPem).toBe("mock-ca-cert-pem:pki-camock-ca-cert-pem:pki-ca-g2");
+  });
+
+  it("sign: new keys and certificates from the new CA, the old CA still trusted; retire: only the new CA", async () => {
+    const sign = await runLab({ caGeneration: "2", caAlsoTrusted: "1" });
+    const cert = sign.resources.find((r) => r.name === "aggregator-0-g2-cert");
+    expect(reveal(cert?.inputs.caCertPem)).toBe("mock-ca-cert-pem:pki-ca-g2");
+    expect(reveal(cert?.inputs.caPrivateKeyPem)).toBe("mock-private-key-pem:pki-ca-g2-key");
+    expect(names(sign, "tls:index/privateKey:PrivateKey")).toContain("aggregator-0-g2-key");
+    expect(names(sign, "tls:index/privateKey:PrivateKey")).not.toContain("aggregator-0-key");
+    expect(uploadOf(sign, `${prefix}-agent-0`, vectorPaths.nodeKey)).toBe(
+      "mock-private-key-pem:agent-0-g2-key",
+    );
+    expect(uploadOf(sign, `${prefix}-agent-0`, vectorPaths.caCert)).toBe(
+      "mock-ca-cert-pem:pki-ca-g2mock-ca-cert-pem:pki-ca",
+    );
+    const retire = await runLab({ caGeneration: "2" });
+    expect(names(retire, "tls:index/selfSignedCert:SelfSignedCert")).toEqual(["pki-ca-g2"]);
+    expect(uploadOf(retire, `${prefix}-aggregator-1`, vectorPaths.caCert)).toBe("mock-ca-cert-pem:pki-ca-g2");
+    expect(String(retire.outputs.hostAgentVectorYaml)).toContain("mock-private-key-pem:host-agent-g2-key");
+  });
+
+  it("generation 1 keeps the resource names stacks made before rotation existed have", async () => {
+    const run = await runLab({});
+    expect(names(run, "tls:index/selfSignedCert:SelfSignedCert")).toEqual(["pki-ca"]);
+    expect(names(run, "tls:index/privateKey:PrivateKey")).toContain("pki-ca-key");
+    expect(names(run, "tls:index/locallySignedCert:LocallySignedCert")).toContain("aggregator-0-cert");
+  });
+});
+
 describe("bad stack config", () => {
   /** Runs the program under mocks with this config; what it threw and what it declared. */
   async function refused(config: Record<string, string>): Promise<{ thrown: Error; resources: unknown[] }> {

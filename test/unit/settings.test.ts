@@ -28,6 +28,8 @@ describe("stack config: good input", () => {
       keyAlgorithm: "ECDSA",
       certValidityHours: 8760,
       certEarlyRenewalHours: 720,
+      caGeneration: 1,
+      caAlsoTrusted: 0,
       hostBindAddress: "127.0.0.1",
       maxConnectionAgeSecs: 60,
       haproxyImage: "haproxy:3.4",
@@ -47,8 +49,16 @@ describe("stack config: good input", () => {
       hostBindAddress: "0.0.0.0",
       useLocalImages: "true",
       vectorImage: "vector-ha-lab/vector-standin:0.57.0",
+      certValidityHours: "24",
+      certEarlyRenewalHours: "24",
+      caGeneration: "2",
+      caAlsoTrusted: "1",
     });
     expect(config).toMatchObject({
+      // Renewal window as long as the validity: every `up` renews (a rehearsal of renewal).
+      certEarlyRenewalHours: 24,
+      caGeneration: 2,
+      caAlsoTrusted: 1,
       aggregatorCount: 5,
       maxAggregators: 5,
       agentCount: 1,
@@ -113,8 +123,13 @@ describe("stack config: each bad value gets a message naming the setting, the va
     ],
     [{ useLocalImages: "yes" }, 'useLocalImages: got "yes"; allowed: true or false'],
     [
-      { certEarlyRenewalHours: "10", certValidityHours: "10" },
-      'certEarlyRenewalHours: got "10"; allowed: a whole number from 0 to certValidityHours - 1 (9)',
+      { certEarlyRenewalHours: "11", certValidityHours: "10" },
+      'certEarlyRenewalHours: got "11"; allowed: a whole number from 0 to certValidityHours (10)',
+    ],
+    [{ caGeneration: "0" }, 'caGeneration: got "0"; allowed: a whole number from 1 to 9999'],
+    [
+      { caGeneration: "3", caAlsoTrusted: "3" },
+      'caAlsoTrusted: got "3"; allowed: 0 (no second CA) or a generation other than caGeneration (3)',
     ],
     [{ vectorImage: "Not An Image" }, 'vectorImage: got "Not An Image"; allowed: a Docker image reference'],
   ])("%j", (raw, message) => {

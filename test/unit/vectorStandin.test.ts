@@ -31,7 +31,7 @@ import {
 import { checkpointPath, type Checkpoint } from "../standins/vector/src/fileSource";
 import { clientTlsOptions } from "../standins/vector/src/tls";
 import { freePort } from "../support/host";
-import { makeCa, makeLeaf } from "../support/throwawayCa";
+import { makeCa, makeLeaf } from "../../scripts/throwawayCerts";
 
 jest.setTimeout(60_000);
 

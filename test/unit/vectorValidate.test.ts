@@ -17,7 +17,7 @@ import {
 } from "../../components/vectorConfig";
 import { bundledVectorBinary } from "../support/bundledVector";
 import { devAgentSpec } from "../support/labSpecs";
-import { makeCa, makeLeaf } from "../support/throwawayCa";
+import { makeCa, makeLeaf } from "../../scripts/throwawayCerts";
 
 const vector = bundledVectorBinary();
 

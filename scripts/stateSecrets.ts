@@ -1,11 +1,12 @@
 /**
  * Reads secrets back out of a lab stack's state, through the Pulumi CLI the stack runs on
- * (`pulumi stack export --show-secrets`). For tests that must sign with the lab's own CA (an expired
- * client certificate, say) or look for the lab's keys where they must not be; a key goes to the
- * caller's scratch folder at most.
+ * (`pulumi stack export --show-secrets`). For the security drills and tests, which must sign with the
+ * lab's own CA (an expired client certificate, say) or look for the lab's keys where they must not be;
+ * a key goes to the caller's scratch folder at most, and is never printed.
  */
 import { execFileSync } from "child_process";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { generationName } from "../components/pki";
 
 interface StateResource {
   type: string;
@@ -40,10 +41,11 @@ export function labPrivateKeys(stack: Stack): Map<string, string> {
   return keys;
 }
 
-/** The lab CA's private key (PEM): the resource named `pki-ca-key`. */
-export function labCaPrivateKey(stack: Stack): string {
-  const pem = labPrivateKeys(stack).get("pki-ca-key");
-  if (pem === undefined) throw new Error(`no pki-ca-key in the state of stack ${stack.name}`);
+/** The private key (PEM) of the lab CA of this generation (the one that signs: `caGeneration`). */
+export function labCaPrivateKey(stack: Stack, generation = 1): string {
+  const name = `${generationName("pki-ca", generation)}-key`;
+  const pem = labPrivateKeys(stack).get(name);
+  if (pem === undefined) throw new Error(`no ${name} in the state of stack ${stack.name}`);
   return pem;
 }
 

@@ -1,4 +1,7 @@
-/** Throwaway ECDSA P-256 CAs and certificates made with openssl in a test's folder (never the lab's). */
+/**
+ * Throwaway ECDSA P-256 CAs and certificates made with openssl in a scratch folder, for the security
+ * drills and tests: a CA the lab does not know, and certificates a client should be refused with.
+ */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
