@@ -177,6 +177,7 @@ async function drill(stackName: string, mode: LabMode, name: string | undefined)
   const lab: DrillLab = {
     stackName,
     naming: labNaming(projectName, stackName),
+    bundleDir: mode.bundleDir,
     statsUrl: outputs.statsUrl,
     aggregators: outputs.aggregatorContainerNames,
     agents: outputs.agentContainerNames,

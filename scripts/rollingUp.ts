@@ -78,19 +78,28 @@ export interface RollingUpResult {
 
 export async function rollingUp(stack: Stack, options: RollingUpOptions): Promise<RollingUpResult> {
   const steps: StepMetadata[] = [];
-  await stack.preview({
-    refresh: true,
-    replace: options.replace,
-    onEvent: (event) => {
-      if (event.resourcePreEvent) steps.push(event.resourcePreEvent.metadata as StepMetadata);
-    },
-  });
-  const replacements = plannedContainerReplacements(steps);
   const common = { onOutput: options.onOutput, color: "never" as const };
-  if (replacements.length <= 1) {
+  const plain = async (): Promise<RollingUpResult> => {
     const result = await stack.up({ ...common, refresh: true, replace: options.replace });
     return { result, changes: result.summary.resourceChanges ?? {}, rolled: [] };
+  };
+  // Nothing running yet (a first `up`): nothing to roll, and no preview to pay for.
+  const deployed = (await stack.exportStack()).deployment?.resources ?? [];
+  if (!(deployed as Array<{ type: string }>).some((r) => r.type === containerType)) return plain();
+  try {
+    await stack.preview({
+      refresh: true,
+      replace: options.replace,
+      onEvent: (event) => {
+        if (event.resourcePreEvent) steps.push(event.resourcePreEvent.metadata as StepMetadata);
+      },
+    });
+  } catch {
+    // No plan (a refused setting, a host check): the plain `up` fails the same way and shows why.
+    return plain();
   }
+  const replacements = plannedContainerReplacements(steps);
+  if (replacements.length <= 1) return plain();
   options.log(
     `${replacements.length} containers to replace; rolling them one at a time: ` +
       replacements.map((r) => r.name).join(", "),

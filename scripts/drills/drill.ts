@@ -13,6 +13,8 @@ import type { SettingChanges } from "../stackSettings";
 export interface DrillLab {
   stackName: string;
   naming: LabNaming;
+  /** The bundle folder in air-gapped mode (scripts/labMode.ts). */
+  bundleDir?: string;
   /** HAProxy's stats page on the host (`…/stats`). */
   statsUrl: string;
   aggregators: string[];

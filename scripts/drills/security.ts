@@ -3,6 +3,7 @@
  * private keys can be found in clear, what the containers are allowed, and how bad input is refused.
  * The checks themselves are securityChecks.ts (the end-to-end test runs them too).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -147,6 +148,32 @@ async function withPortHeld<T>(address: string, use: (port: number) => Promise<T
   }
 }
 
+/**
+ * What prepare-machine.sh says of a bundle with one archive damaged: a copy of the bundle made of
+ * links, but for that archive, rewritten. It stops at the checksums, before installing anything.
+ */
+function damagedBundleMessage(bundleDir: string): string | undefined {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "lab-damaged-bundle-"));
+  try {
+    for (const name of fs.readdirSync(bundleDir))
+      fs.symlinkSync(path.join(bundleDir, name), path.join(copy, name));
+    const [victim] = fs
+      .readFileSync(path.join(bundleDir, "SHA256SUMS"), "utf8")
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/)[1])
+      .filter(Boolean);
+    fs.rmSync(path.join(copy, victim));
+    fs.writeFileSync(path.join(copy, victim), "not the archive");
+    const run = spawnSync("bash", [path.join(repoRoot, "scripts", "prepare-machine.sh")], {
+      encoding: "utf8",
+      env: { ...process.env, LAB_BUNDLE: copy },
+    });
+    return run.status === 0 ? undefined : run.stderr.trim();
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 const badInput: Drill = {
   name: "bad-input",
   kind: "check",
@@ -157,11 +184,15 @@ const badInput: Drill = {
     const before = JSON.stringify(stackDockerObjects(projectName, lab.stackName));
     const vectorPort = lab.settings().vectorPort ?? String(settingDefaults.vectorPort);
     let refusals = 0;
-    const check = (what: string, message: string | undefined, mentions: string[]): void => {
+    // `allowed`: where the message says what would do (for a bundle file, the checksum it should have).
+    const check = (
+      what: string,
+      message: string | undefined,
+      mentions: string[],
+      allowed = "allowed",
+    ): void => {
       const missing =
-        message === undefined
-          ? ["any refusal"]
-          : [...mentions, "allowed"].filter((m) => !message.includes(m));
+        message === undefined ? ["any refusal"] : [...mentions, allowed].filter((m) => !message.includes(m));
       const line = message?.split("\n").find((l) => l.includes(mentions[0]));
       result.saw.push(`${what}: ${line === undefined ? "accepted" : line.replace(/^\s*-\s*/, "")}`);
       if (missing.length > 0)
@@ -230,6 +261,15 @@ const badInput: Drill = {
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = saved;
+    }
+    if (lab.bundleDir !== undefined) {
+      progress("a damaged bundle file");
+      check(
+        "a damaged bundle file",
+        damagedBundleMessage(lab.bundleDir),
+        ["is damaged", "its sha256 is"],
+        "SHA256SUMS says",
+      );
     }
     result.did.push(
       `${cases.length + 1} bad settings previewed through the program (not written to the stack file), a stack ` +
