@@ -32,6 +32,8 @@ export interface AgentFleetArgs {
   remoteWritePort: number;
   /** Agents start after the balancer, so their first connection attempts find it. */
   balancer: pulumi.Resource;
+  /** Pulumi names of containers to keep as they run (a roll in progress: vectorContainer.ts `hold`). */
+  held: ReadonlySet<string>;
 }
 
 /** One demo event per agent per second: steady, recognisable, light on 2 cores. */
@@ -101,6 +103,7 @@ export class AgentFleet extends pulumi.ComponentResource {
         identity,
         caCertPem: args.pki.caCertPem,
         extraVolumes: [{ volumeName: logVolume.name, containerPath: demoAppPaths.logDir, readOnly: true }],
+        hold: args.held.has(`agent-${index}`),
         parent: this,
         dependsOn: [args.balancer],
       });

@@ -28,6 +28,8 @@ export interface AggregatorPoolArgs {
   balancerIpAddresses: string[];
   /** Vector `keepalive.max_connection_age_secs` of the `vector` source: connections are recycled. */
   maxConnectionAgeSecs: number;
+  /** Pulumi names of containers to keep as they run (a roll in progress: vectorContainer.ts `hold`). */
+  held: ReadonlySet<string>;
 }
 
 /**
@@ -85,6 +87,7 @@ export class AggregatorPool extends pulumi.ComponentResource {
         // No TLS session tickets: see vectorOpensslConfig.
         extraUploads: [{ file: vectorPaths.opensslConfig, content: vectorOpensslConfig }],
         envs: [`OPENSSL_CONF=${vectorPaths.opensslConfig}`],
+        hold: args.held.has(`aggregator-${index}`),
         parent: this,
       });
       this.containerNames.push(containerName);

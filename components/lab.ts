@@ -42,7 +42,16 @@ export interface LabOutputs {
   hostAgentVectorYaml: pulumi.Output<string>;
 }
 
-export function buildLab(config: LabConfig): LabOutputs {
+export interface BuildOptions {
+  /**
+   * Pulumi names of Vector containers to keep as they run although their inputs changed: the lab
+   * command's rolling `up` (scripts/rollingUp.ts) holds them, then replaces them one at a time.
+   */
+  heldContainers?: ReadonlySet<string>;
+}
+
+export function buildLab(config: LabConfig, options: BuildOptions = {}): LabOutputs {
+  const held = options.heldContainers ?? new Set<string>();
   const naming = labNaming(pulumi.getProject(), pulumi.getStack());
 
   const network = new docker.Network("network", {
@@ -68,6 +77,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     balancerDnsNames: [naming.balancerHostname, naming.balancerContainerName, "localhost"],
     balancerIpAddresses: certificateIpAddresses(config.hostBindAddress),
     maxConnectionAgeSecs: config.maxConnectionAgeSecs,
+    held,
   });
 
   const balancer = new LoadBalancer("balancer", {
@@ -93,6 +103,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     vectorPort: config.vectorPort,
     remoteWritePort: config.remoteWritePort,
     balancer: balancer.container,
+    held,
   });
 
   const hostDial = hostDialAddress(config.hostBindAddress);

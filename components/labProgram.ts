@@ -7,10 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { readLabConfig, readRawSettings } from "./config";
 import { hostNotReady, hostProblems, type HostProbe } from "./hostChecks";
 import { realHostProbe } from "./hostProbe";
-import { buildLab, type LabOutputs } from "./lab";
+import { buildLab, type BuildOptions, type LabOutputs } from "./lab";
 import { labNaming, type LabNaming } from "./naming";
 
-export async function labProgram(probe: HostProbe = realHostProbe()): Promise<LabOutputs> {
+export async function labProgram(
+  probe: HostProbe = realHostProbe(),
+  options: BuildOptions = {},
+): Promise<LabOutputs> {
   const raw = readRawSettings();
   const config = readLabConfig(raw);
   let naming: LabNaming;
@@ -21,5 +24,5 @@ export async function labProgram(probe: HostProbe = realHostProbe()): Promise<La
   }
   const problems = await hostProblems(config, raw, naming, probe);
   if (problems.length > 0) throw new pulumi.RunError(hostNotReady(problems));
-  return buildLab(config);
+  return buildLab(config, options);
 }

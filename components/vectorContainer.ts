@@ -43,7 +43,16 @@ export interface VectorContainerArgs {
   parent: pulumi.Resource;
   /** What must exist before it starts. */
   dependsOn?: pulumi.Resource[];
+  /** Keep the running container as it is, whatever its inputs now say (a roll's later step: heldInputs). */
+  hold?: boolean;
 }
+
+/**
+ * What a held container ignores: everything a roll changes (certificates, trust bundle and vector.yaml
+ * in `uploads`, `envs`, `image`). Its dependencies still move to the new resources, so what it used
+ * before (an old CA) can be deleted while it runs on; a later `up` targeting it replaces it.
+ */
+export const heldInputs = ["uploads", "envs", "image"];
 
 export function declareVectorContainer(args: VectorContainerArgs): docker.Container {
   const labels = args.naming.labels(args.role);
@@ -81,6 +90,7 @@ export function declareVectorContainer(args: VectorContainerArgs): docker.Contai
       parent: args.parent,
       dependsOn: args.dependsOn,
       replaceOnChanges: ["healthcheck"],
+      ignoreChanges: args.hold ? heldInputs : undefined,
       // Its name is fixed: the old one must go before the new one can take it.
       deleteBeforeReplace: true,
     },

@@ -16,7 +16,7 @@ export class DeliveryLedger {
    * The file is on the aggregator's data volume, so a container replaced (a roll) or re-created keeps
    * it, and reading goes on where it stopped; a volume made anew (scale in, then out) is a new inode.
    */
-  private readonly readPosition = new Map<string, { inode: string; bytes: number }>();
+  private readonly readPosition = new Map<string, { inode: string; bytes: number; lines: number }>();
   /** When each agent's highest delivered number last moved (ms since the epoch). */
   private readonly lastAdvance = new Map<string, number>();
   /** The longest each agent went without a new line delivered, since `resetStalls`. */
@@ -26,7 +26,7 @@ export class DeliveryLedger {
   collect(aggregators: string[], now = Date.now()): void {
     const before = this.highest();
     for (const name of aggregators) {
-      const known = this.readPosition.get(name) ?? { inode: "", bytes: 0 };
+      const known = this.readPosition.get(name) ?? { inode: "", bytes: 0, lines: 0 };
       let output: string;
       try {
         // The file's inode, then what was added since the last read of that same file, at most 16 MiB
@@ -53,9 +53,14 @@ export class DeliveryLedger {
       const text = output.slice(inode.length + 1);
       // Only whole lines: the file sink may be writing the last one.
       const whole = text.slice(0, text.lastIndexOf("\n") + 1);
-      const counted = inode === known.inode ? known.bytes : 0;
-      this.readPosition.set(name, { inode, bytes: counted + Buffer.byteLength(whole) });
-      for (const line of whole.split("\n").slice(0, -1)) {
+      const same = inode === known.inode;
+      const lines = whole.split("\n").slice(0, -1);
+      this.readPosition.set(name, {
+        inode,
+        bytes: (same ? known.bytes : 0) + Buffer.byteLength(whole),
+        lines: (same ? known.lines : 0) + lines.length,
+      });
+      for (const line of lines) {
         const match = /^(\d+) (\S+) /.exec(String((JSON.parse(line) as { message?: unknown }).message));
         if (!match) continue;
         const [, sequence, agent] = match;
@@ -70,6 +75,11 @@ export class DeliveryLedger {
       this.longestStall.set(agent, Math.max(this.longestStall.get(agent) ?? 0, stall));
       if (highest !== before[agent]) this.lastAdvance.set(agent, now);
     }
+  }
+
+  /** How many lines the aggregator's current file held at its last read (0 before any). */
+  linesReceivedBy(aggregator: string): number {
+    return this.readPosition.get(aggregator)?.lines ?? 0;
   }
 
   /** The highest number delivered from each agent. */

@@ -30,13 +30,16 @@ const backendDir = path.join(repoRoot, ".lab", "state");
 const usage =
   "usage: npm run lab -- <up|preview|scale N|rotate-ca|status|down|host-agent|drill --list|drill NAME> [--stack NAME]";
 
+/** Containers the program keeps as they run, while a rolling `up` replaces them one at a time. */
+const heldContainers = new Set<string>();
+
 function openStack(stackName: string, mode: LabMode, settings: RawSettings = stackSettings(stackName, mode)) {
   return openLabStack({
     stackName,
     backendDir,
     pulumiHome: mode.pulumiHome,
     config: settings as Record<string, string>,
-    program: async () => ({ ...(await labProgram()) }),
+    program: async () => ({ ...(await labProgram(realHostProbe(), { heldContainers })) }),
   });
 }
 
@@ -67,6 +70,10 @@ async function repairingUp(stack: Stack, onOutput?: (text: string) => void): Pro
     log: (line) => console.log(`Rolling: ${line}.`),
     replace: cut.map((c) => c.urn),
     statsUrl: async () => labOutputValues(await stack.outputs())?.statsUrl,
+    hold: (names) => {
+      heldContainers.clear();
+      for (const name of names) heldContainers.add(name);
+    },
   });
 }
 

@@ -1,11 +1,14 @@
 /**
- * `up` that rolls: when the plan replaces more than one running container (renewed or rotated
+ * `up` that rolls: when the plan replaces more than one running Vector container (renewed or rotated
  * certificates, a changed vector.yaml), Pulumi would replace them all at once, and every aggregator
- * would be gone together. Instead everything else is applied first (new certificates, a wider trust
- * bundle), then each container is replaced on its own (`target`), and the next waits until the last
- * is ready: an aggregator UP in every HAProxy backend, an agent running. Aggregators go first, then
- * the balancer, then agents and the rest. Last, what the program no longer declares (an old CA, old
- * certificates) is deleted, once no container depends on it.
+ * would be gone together. Instead a first `up` applies everything with those containers held as they
+ * run (the program's `heldContainers`: their changed inputs ignored, their dependencies moved to the
+ * new resources, so an old CA can go), then each is replaced on its own (`target`), the next only once
+ * the last is ready: an aggregator UP in every HAProxy backend, an agent running. Aggregators first.
+ *
+ * Why not `exclude`/`target` alone: with the CLI 3.248.0, a targeted `up` that keeps a resource the
+ * program no longer declares (an old CA) while others still depend on it can write a state that fails
+ * its integrity check ("dependency ... comes after it"). Holding leaves no such resource behind.
  */
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { labelKeys } from "../components/constants";
@@ -30,27 +33,31 @@ interface StepMetadata {
 }
 
 const containerType = "docker:index/container:Container";
-const rollOrder = ["aggregator", "haproxy", "agent"];
+/** Roles the program can hold (components/vectorContainer.ts), in the order they roll. */
+const rollOrder = ["aggregator", "agent"];
 
-/** The containers a plan replaces (not creates or deletes), in the order they should roll. */
+/**
+ * The Vector containers a plan replaces (not creates or deletes), in the order they should roll.
+ * Others (HAProxy) are replaced with everything else, in the first `up`.
+ */
 export function plannedContainerReplacements(steps: StepMetadata[]): PlannedReplacement[] {
   const byUrn = new Map<string, PlannedReplacement>();
   for (const step of steps) {
     if (step.type !== containerType || step.op !== "replace") continue;
     const inputs = step.old?.inputs ?? step.new?.inputs ?? {};
     const labels = (inputs.labels ?? []) as Array<{ label: string; value: string }>;
+    const role = labels.find((l) => l.label === labelKeys.role)?.value ?? "";
+    if (!rollOrder.includes(role)) continue;
     byUrn.set(step.urn, {
       urn: step.urn,
       name: String(inputs.name ?? step.urn.split("::").pop()),
-      role: labels.find((l) => l.label === labelKeys.role)?.value ?? "",
+      role,
     });
   }
-  const rank = (role: string): number => {
-    const at = rollOrder.indexOf(role);
-    return at < 0 ? rollOrder.length : at;
-  };
   return [...byUrn.values()].sort(
-    (a, b) => rank(a.role) - rank(b.role) || a.name.localeCompare(b.name, undefined, { numeric: true }),
+    (a, b) =>
+      rollOrder.indexOf(a.role) - rollOrder.indexOf(b.role) ||
+      a.name.localeCompare(b.name, undefined, { numeric: true }),
   );
 }
 
@@ -63,6 +70,8 @@ export interface RollingUpOptions {
   replace: string[];
   /** HAProxy's stats page, from the host: how an aggregator is seen to be back in rotation. */
   statsUrl: () => Promise<string | undefined>;
+  /** Tells the program which containers to hold (by Pulumi name) on the `up`s that follow. */
+  hold: (names: string[]) => void;
   /** How long one container may take to be ready before the roll stops. */
   readyTimeoutMs?: number;
 }
@@ -104,17 +113,19 @@ export async function rollingUp(stack: Stack, options: RollingUpOptions): Promis
     `${replacements.length} containers to replace; rolling them one at a time: ` +
       replacements.map((r) => r.name).join(", "),
   );
-  // Everything but the containers to roll, and nothing deleted yet: `target` cannot name what is
-  // still to be created, and an `exclude`d container's dependency deleted under it broke the state's
-  // integrity ("dependency ... comes after it", CLI 3.248.0). Deletes come last, when nothing uses them.
-  const rolledUrns = replacements.map((r) => r.urn);
-  const deletes = [...new Set(steps.filter((step) => step.op === "delete").map((step) => step.urn))];
-  let result = await stack.up({
-    ...common,
-    refresh: true,
-    exclude: [...rolledUrns, ...deletes],
-    replace: options.replace.filter((urn) => !rolledUrns.includes(urn)),
-  });
+  const urnName = (urn: string): string => urn.split("::").pop()!;
+  options.hold(replacements.map((r) => urnName(r.urn)));
+  let result: UpResult;
+  try {
+    const rolledUrns = replacements.map((r) => r.urn);
+    result = await stack.up({
+      ...common,
+      refresh: true,
+      replace: options.replace.filter((urn) => !rolledUrns.includes(urn)),
+    });
+  } finally {
+    options.hold([]);
+  }
   const changes: Record<string, number> = {};
   const count = (up: UpResult): void => {
     for (const [op, n] of Object.entries(up.summary.resourceChanges ?? {})) {
@@ -136,17 +147,6 @@ export async function rollingUp(stack: Stack, options: RollingUpOptions): Promis
     const seconds = (Date.now() - started) / 1000;
     options.log(`${container.name} is ready again after ${seconds.toFixed(1)} s`);
     rolled.push({ name: container.name, seconds });
-  }
-  // What the program no longer declares (an old CA, old certificates), now that no container uses it.
-  const planned = new Set(deletes);
-  const deployment = await stack.exportStack();
-  const left = ((deployment.deployment?.resources ?? []) as Array<{ urn: string }>)
-    .map((r) => r.urn)
-    .filter((urn) => planned.has(urn));
-  if (left.length > 0) {
-    options.log(`removing ${left.length} resources the program no longer declares`);
-    result = await stack.up({ ...common, target: left });
-    count(result);
   }
   return { result, changes, rolled };
 }

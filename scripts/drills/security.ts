@@ -193,7 +193,8 @@ const badInput: Drill = {
     ): void => {
       const missing =
         message === undefined ? ["any refusal"] : [...mentions, allowed].filter((m) => !message.includes(m));
-      const line = message?.split("\n").find((l) => l.includes(mentions[0]));
+      const lines = message?.split("\n") ?? [];
+      const line = lines.find((l) => l.includes(mentions[0])) ?? lines.find((l) => l.trim() !== "");
       result.saw.push(`${what}: ${line === undefined ? "accepted" : line.replace(/^\s*-\s*/, "")}`);
       if (missing.length > 0)
         result.problems.push(`${what}: the message does not name ${missing.join(", ")}`);

@@ -15,8 +15,7 @@ import { labelKeys, projectName, vectorPaths } from "../../components/constants"
 import { backendNames, healthCheckTiming, maxDownDetectionMs } from "../../components/haproxyConfig";
 import { labProgram } from "../../components/labProgram";
 import { labNaming } from "../../components/naming";
-import { describeLost, writtenByDemoApps } from "../../scripts/delivery";
-import { receivedLogsPath } from "../../components/vectorConfig";
+import { DeliveryLedger, describeLost, writtenByDemoApps } from "../../scripts/delivery";
 import { parseBackendServers, type BackendServerStats } from "../../scripts/haproxyStats";
 import { detectLabMode } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
@@ -67,30 +66,13 @@ async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
 }
 
-/** Events each agent's sequence numbers, as received by any aggregator (duplicates allowed). */
-const received = new Map<string, Set<number>>();
-/** Which aggregators received something from agents. */
-const receivedBy = new Map<string, number>();
+/** What every aggregator received, per agent (scripts/delivery.ts). */
+const ledger = new DeliveryLedger();
 
-/** Reads one running aggregator's file of received events into `received`. */
+/** Reads what one running aggregator received since the last read; its file's line count. */
 function collectFrom(aggregator: string): number {
-  let text: string;
-  try {
-    text = docker("exec", aggregator, "cat", receivedLogsPath(aggregator));
-  } catch {
-    return 0; // no event yet (file not written) or the container is stopped
-  }
-  let count = 0;
-  for (const line of text.split("\n").filter(Boolean)) {
-    const match = /^(\d+) (\S+) /.exec(String(JSON.parse(line).message));
-    if (!match) continue;
-    const [, sequence, agent] = match;
-    if (!received.has(agent)) received.set(agent, new Set());
-    received.get(agent)?.add(Number(sequence));
-    count++;
-  }
-  receivedBy.set(aggregator, count);
-  return count;
+  ledger.collect([aggregator]);
+  return ledger.linesReceivedBy(aggregator);
 }
 
 async function balancerServers(statsPort: number): Promise<BackendServerStats[]> {
@@ -147,23 +129,6 @@ function containerLogs(name: string): string {
 
 function containerIdentity(name: string): string {
   return docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name);
-}
-
-/** The highest sequence number received from each agent so far. */
-function latestSequences(): Record<string, number> {
-  return Object.fromEntries([...received].map(([agent, sequences]) => [agent, Math.max(...sequences)]));
-}
-
-/** Per agent, the sequence numbers missing after `from` (exclusive) up to the highest received. */
-function gapsSince(from: Record<string, number>): Record<string, number[]> {
-  const gaps: Record<string, number[]> = {};
-  for (const [agent, start] of Object.entries(from)) {
-    const sequences = received.get(agent) ?? new Set<number>();
-    const missing: number[] = [];
-    for (let n = start + 1; n <= Math.max(...sequences); n++) if (!sequences.has(n)) missing.push(n);
-    gaps[agent] = missing;
-  }
-  return gaps;
 }
 
 describe(`the lab for real (${mode.kind} mode)`, () => {
@@ -256,9 +221,9 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     await waitFor("events from every agent at both aggregators", 60000, () => {
       collectFrom(aggregator(0));
       collectFrom(aggregator(1));
-      return agents.every((agent) => (received.get(agent)?.size ?? 0) > 0) &&
-        (receivedBy.get(aggregator(0)) ?? 0) > 0 &&
-        (receivedBy.get(aggregator(1)) ?? 0) > 0
+      return agents.every((agent) => (ledger.highest()[agent] ?? 0) > 0) &&
+        ledger.linesReceivedBy(aggregator(0)) > 0 &&
+        ledger.linesReceivedBy(aggregator(1)) > 0
         ? true
         : undefined;
     });
@@ -388,7 +353,7 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     expect(down.value).toBe(true);
     expect(timings.failoverDetectedAfterStop).toBeLessThanOrEqual(bound);
 
-    const before = receivedBy.get(aggregator(1)) ?? 0;
+    const before = ledger.linesReceivedBy(aggregator(1));
     await waitFor("events keep arriving at aggregator-1", 30000, () =>
       collectFrom(aggregator(1)) > before + 4 ? true : undefined,
     );
@@ -442,15 +407,15 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     await waitFor("every agent past its baseline with no gap in its sequence", 60000, () => {
       collectFrom(aggregator(0));
       collectFrom(aggregator(1));
-      gaps = gapsSince(baseline);
-      const latest = latestSequences();
+      const latest = ledger.highest();
+      gaps = ledger.account(baseline, latest).lost;
       return agents.every((agent) => gaps[agent].length === 0 && latest[agent] - baseline[agent] > 5)
         ? true
         : undefined;
     }).catch((error: Error) => {
       throw new Error(
         `${error.message}; missing: ${describeLost(gaps)}; baseline ${JSON.stringify(baseline)}, ` +
-          `latest received ${JSON.stringify(latestSequences())}`,
+          `latest received ${JSON.stringify(ledger.highest())}`,
       );
     });
   });

@@ -9,7 +9,7 @@ const container = (op: string, name: string, role: string) => ({
 });
 
 describe("which containers an up rolls", () => {
-  it("only containers replaced (not created, deleted or unchanged), aggregators first, then the balancer, then agents", () => {
+  it("only Vector containers replaced (not created, deleted or unchanged; not HAProxy), aggregators first", () => {
     const steps = [
       container("replace", "agent-1", "agent"),
       container("replace", "aggregator-10", "aggregator"),
@@ -29,7 +29,6 @@ describe("which containers an up rolls", () => {
     expect(plannedContainerReplacements(steps).map((c) => [c.name, c.role])).toEqual([
       ["lab-aggregator-2", "aggregator"],
       ["lab-aggregator-10", "aggregator"],
-      ["lab-haproxy", "haproxy"],
       ["lab-agent-0", "agent"],
       ["lab-agent-1", "agent"],
     ]);
