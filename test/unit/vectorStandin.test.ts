@@ -536,8 +536,11 @@ describe("an aggregator and an agent stand-in, as the lab renders them", () => {
     fs.rmdirSync(receivedFile);
     fs.appendFileSync(receivedFile, fs.readFileSync(moved));
     fs.rmSync(moved);
+    // The aggregator writes the batch before it answers: its file can show it before the agent logs.
     await waitFor("delivery to resume", 10_000, () => sequenceNumbers().length > before + 10);
-    expect(agent.out).toMatch(/to_balancer: delivering to .* again after \d+ failed attempt/);
+    await waitFor("the agent to say it delivers again", 5_000, () =>
+      /to_balancer: delivering to .* again after \d+ failed attempt/.test(agent.out),
+    );
     expect(firstGap(sequenceNumbers())).toBeUndefined();
   });
 
