@@ -178,7 +178,7 @@ const badInput: Drill = {
   name: "bad-input",
   kind: "check",
   summary:
-    "bad settings, a busy port, a foreign address, a missing image, a bad stack name, no Docker: refused",
+    "bad settings, a busy port, a foreign address, a missing image or a damaged bundle file, no Docker: refused",
   async run(lab, progress): Promise<DrillResult> {
     const result = newResult();
     const before = JSON.stringify(stackDockerObjects(projectName, lab.stackName));
