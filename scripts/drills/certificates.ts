@@ -42,6 +42,24 @@ function identities(lab: DrillLab): Map<string, ContainerIdentity> {
   );
 }
 
+/**
+ * Whether the containers were replaced one at a time, in roll order: each started at least `gapMs`
+ * after the one before (a replacement that waited for the last to be ready; replaced together, they
+ * start within a second of each other). One problem line per pair that did not.
+ */
+function oneAtATimeProblems(containers: string[], gapMs = 2000): string[] {
+  const started = containers.map((name) => Date.parse(docker("inspect", "-f", "{{.State.StartedAt}}", name)));
+  const problems: string[] = [];
+  for (let i = 1; i < containers.length; i++) {
+    if (started[i] - started[i - 1] < gapMs) {
+      problems.push(
+        `${containers[i]} started ${started[i] - started[i - 1]} ms after ${containers[i - 1]}: not rolled one at a time`,
+      );
+    }
+  }
+  return problems;
+}
+
 const allUp = (lab: DrillLab) => async () => (await aggregatorsUp(lab)).length === lab.aggregators.length;
 
 /** The published vector port and the host a process on this host dials for it. */
@@ -91,6 +109,7 @@ const caRotation: Drill = {
       if (id.keyHash === old.keyHash) result.problems.push(`${name} kept its old private key`);
     }
     if (newCas.size !== 1) result.problems.push(`the containers trust ${newCas.size} different CAs, not one`);
+    result.problems.push(...oneAtATimeProblems([...lab.aggregators, ...lab.agents]));
     const caKeys = [...(await lab.privateKeys()).keys()].filter((name) => /^pki-ca(-g\d+)?-key$/.test(name));
     const generation = phases[phases.length - 1].phase.settings.generation;
     result.saw.push(`CA keys in the state: ${caKeys.join(", ")}`);
@@ -98,7 +117,7 @@ const caRotation: Drill = {
       result.problems.push(`the state should hold the key of CA ${generation} only`);
     result.saw.push(
       `every container (${after.size}) trusts only the new CA (${[...newCas][0]?.slice(0, 23)}…), ` +
-        "presents a certificate it signed, and has a new key",
+        "presents a certificate it signed, and has a new key; the last phase replaced them one at a time",
     );
 
     // Through the balancer: the old host agent's certificate is refused now, the new one accepted.
@@ -163,6 +182,11 @@ const earlyRenewal: Drill = {
         result.problems.push(`${name}'s renewed certificate is not signed by the CA it trusts`);
     }
     result.saw.push(`every container (${after.size}) presents a renewed certificate from the lab's CA`);
+    const rollProblems = oneAtATimeProblems([...lab.aggregators, ...lab.agents]);
+    result.saw.push(
+      `replaced one at a time, aggregators then agents: ${rollProblems.length === 0 ? "yes" : "no"}`,
+    );
+    result.problems.push(...rollProblems);
 
     progress("putting certEarlyRenewalHours back");
     const restored = await lab.configure({ certEarlyRenewalHours: previous });
