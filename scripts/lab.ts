@@ -194,8 +194,6 @@ async function drill(stackName: string, mode: LabMode, name: string | undefined)
     up: async () => {
       return (await repairingUp(await openStack(stackName, mode))).changes;
     },
-    scale: async (aggregators) =>
-      (await configuredUp(stackName, mode, { aggregators: String(aggregators) })).changes,
     configure: async (changes) => (await configuredUp(stackName, mode, changes)).changes,
     settings: () => stackSettings(stackName, mode),
     rotateCa: () => rotateCa(stackName, mode),

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "child_process";
 import { labelKeys } from "../components/constants";
+import { docker } from "./dockerCli";
 import { parseBackendServers, type BackendServerStats } from "./haproxyStats";
 
 export interface LabContainer {
@@ -86,6 +87,32 @@ export async function balancerServers(statsUrl: string, timeoutMs = 5000): Promi
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Of these containers, those HAProxy has UP in every backend (matched on their addresses). A short
+ * default timeout: callers poll, and a hung stats request must not stall them.
+ */
+export async function upInEveryBackend(
+  statsUrl: string,
+  containers: string[],
+  timeoutMs = 1000,
+): Promise<string[]> {
+  const servers = await balancerServers(statsUrl, timeoutMs).catch(() => []);
+  const backends = new Set(servers.map((s) => s.backend));
+  const up: string[] = [];
+  for (const name of containers) {
+    let address: string;
+    try {
+      address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
+    } catch {
+      continue; // gone or not running
+    }
+    const rows = servers.filter((s) => s.address.split(":")[0] === address && s.status.startsWith("UP"));
+    if (address && backends.size > 0 && new Set(rows.map((r) => r.backend)).size === backends.size)
+      up.push(name);
+  }
+  return up;
 }
 
 /** Fixed-width text table. */

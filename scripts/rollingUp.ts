@@ -13,7 +13,7 @@
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { labelKeys } from "../components/constants";
 import { containerRunning, docker } from "./dockerCli";
-import { balancerServers } from "./labStatus";
+import { upInEveryBackend } from "./labStatus";
 
 /** A container the plan replaces, as the preview names it. */
 export interface PlannedReplacement {
@@ -178,20 +178,7 @@ async function readiness(container: PlannedReplacement, statsUrl: string | undef
   );
   if (health !== "healthy") return `Docker health ${health || "none"}`;
   if (statsUrl === undefined) return "ready";
-  const address = docker(
-    "inspect",
-    "-f",
-    "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-    container.name,
-  ).split(" ")[0];
-  const servers = await balancerServers(statsUrl, 1000).catch(() => []);
-  const backends = new Set(servers.map((s) => s.backend));
-  const upIn = new Set(
-    servers
-      .filter((s) => s.address.split(":")[0] === address && s.status.startsWith("UP"))
-      .map((s) => s.backend),
-  );
-  return backends.size > 0 && upIn.size === backends.size
+  return (await upInEveryBackend(statsUrl, [container.name])).length === 1
     ? "ready"
-    : `UP in ${upIn.size} of ${backends.size} HAProxy backends`;
+    : "not yet UP in every HAProxy backend";
 }

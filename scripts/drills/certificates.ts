@@ -9,8 +9,8 @@ import { vectorPaths } from "../../components/constants";
 import { generationName } from "../../components/pki";
 import { docker } from "../dockerCli";
 import { tlsAttempt } from "../tlsProbe";
-import type { Drill, DrillLab, DrillResult } from "./drill";
-import { aggregatorsUp, underLoad } from "./underLoad";
+import { dialAddressOf, publishedPort, type Drill, type DrillLab, type DrillResult } from "./drill";
+import { allAggregatorsUp, underLoad } from "./underLoad";
 
 /** What a Vector container trusts and presents, read from its files. The key only as a hash. */
 interface ContainerIdentity {
@@ -60,15 +60,6 @@ function oneAtATimeProblems(containers: string[], gapMs = 2000): string[] {
   return problems;
 }
 
-const allUp = (lab: DrillLab) => async () => (await aggregatorsUp(lab)).length === lab.aggregators.length;
-
-/** The published vector port and the host a process on this host dials for it. */
-function vectorEndpoint(endpoint: string): { host: string; port: number } {
-  const at = endpoint.lastIndexOf(":");
-  const host = endpoint.slice(0, at);
-  return { host: host === "localhost" ? "127.0.0.1" : host, port: Number(endpoint.slice(at + 1)) };
-}
-
 const caRotation: Drill = {
   name: "ca-rotation",
   summary:
@@ -84,7 +75,7 @@ const caRotation: Drill = {
         inject: async () => {
           phases = await lab.rotateCa();
         },
-        recovered: allUp(lab),
+        recovered: allAggregatorsUp(lab),
       },
       progress,
     );
@@ -122,7 +113,8 @@ const caRotation: Drill = {
 
     // Through the balancer: the old host agent's certificate is refused now, the new one accepted.
     const outputs = await lab.outputs();
-    const { host, port } = vectorEndpoint(outputs.balancerEndpoints.onHost.vector);
+    const host = dialAddressOf(lab);
+    const port = publishedPort(outputs.balancerEndpoints.onHost.vector);
     const ca = outputs.caCertPem;
     const oldClient = await tlsAttempt(port, "h2", {
       host,
@@ -166,7 +158,7 @@ const earlyRenewal: Drill = {
         inject: async () => {
           changes = await lab.configure({ certEarlyRenewalHours: validity });
         },
-        recovered: allUp(lab),
+        recovered: allAggregatorsUp(lab),
       },
       progress,
     );

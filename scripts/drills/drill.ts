@@ -4,7 +4,7 @@
  * in test/lab/drills.test.ts, so what users rehearse is what CI proves.
  */
 import type { LabNaming } from "../../components/naming";
-import type { RawSettings } from "../../components/settings";
+import { settingDefaults, type RawSettings } from "../../components/settings";
 import type { RotationPhase } from "../caRotation";
 import type { LabOutputValues } from "../labOutputs";
 import type { SettingChanges } from "../stackSettings";
@@ -23,8 +23,6 @@ export interface DrillLab {
   demoAppOfAgent: Record<string, string>;
   /** `up` with a refresh first (so it sees what changed behind Pulumi's back); its resource changes. */
   up(): Promise<Record<string, number>>;
-  /** `npm run lab -- scale N` in this process: the stack file's count, then `up`; its resource changes. */
-  scale(aggregators: number): Promise<Record<string, number>>;
   /** Settings changed in the stack file, then `up` (rolled); its resource changes. */
   configure(changes: SettingChanges): Promise<Record<string, number>>;
   /** The stack's settings as the program gets them. */
@@ -81,6 +79,17 @@ export function formatDrillReport(drill: Drill, result: DrillResult): string {
       ? "Verdict: PASS"
       : `Verdict: FAIL\n${result.problems.map((p) => `  - ${p}`).join("\n")}`,
   ].join("\n");
+}
+
+/** What a process on this host dials for the lab's published ports (0.0.0.0 is every address). */
+export function dialAddressOf(lab: DrillLab): string {
+  const bind = lab.settings().hostBindAddress ?? settingDefaults.hostBindAddress;
+  return bind === "0.0.0.0" ? "127.0.0.1" : bind;
+}
+
+/** The port of a published endpoint (`localhost:19093`, `https://localhost:19094/`). */
+export function publishedPort(endpoint: string): number {
+  return Number(/:(\d+)\/?$/.exec(endpoint)?.[1]);
 }
 
 /** Waits until `probe` gives a value (polling every `everyMs`), or throws naming what it waited for. */

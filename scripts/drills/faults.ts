@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { containerRunning, docker } from "../dockerCli";
 import { waitUntil, type Drill, type DrillLab } from "./drill";
-import { aggregatorsUp, underLoad, type Fault } from "./underLoad";
+import { allAggregatorsUp, underLoad, type Fault } from "./underLoad";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -59,8 +59,6 @@ async function restartDockerEngine(): Promise<string> {
   return "SIGTERM to dockerd, then scripts/prepare-machine.sh started it again";
 }
 
-const allUp = (lab: DrillLab) => async () => (await aggregatorsUp(lab)).length === lab.aggregators.length;
-
 /**
  * A drill for a change made behind Pulumi's back to the last aggregator: it is made under load, then
  * `up` runs (once) and must repair it with the `expected` kind of change, and the lab be whole again.
@@ -93,7 +91,7 @@ function repairedByUp(spec: {
               progress("running up to repair");
               changes = await lab.up();
             }
-            return containerRunning(victim) && (await allUp(lab)());
+            return containerRunning(victim) && (await allAggregatorsUp(lab)());
           },
         },
         progress,
@@ -112,13 +110,14 @@ export const faultDrills: Drill[] = [
     name: "aggregator-kill",
     summary:
       "an aggregator crashed mid-batch (SIGKILL): it restarts, and acknowledged delivery loses nothing",
-    run: (lab, progress) => underLoad(lab, crashed(lab.aggregators[0], allUp(lab)), progress),
+    run: (lab, progress) => underLoad(lab, crashed(lab.aggregators[0], allAggregatorsUp(lab)), progress),
   },
   {
     name: "haproxy-kill",
     summary:
       "HAProxy crashed (SIGKILL) under load: it restarts by its policy, agents reconnect, nothing is lost",
-    run: (lab, progress) => underLoad(lab, crashed(lab.naming.balancerContainerName, allUp(lab)), progress),
+    run: (lab, progress) =>
+      underLoad(lab, crashed(lab.naming.balancerContainerName, allAggregatorsUp(lab)), progress),
   },
   {
     name: "agent-kill",
@@ -152,7 +151,7 @@ export const faultDrills: Drill[] = [
             how = await restartDockerEngine();
           },
           recovered: async () => {
-            if (!containers.every(containerRunning) || !(await allUp(lab)())) return false;
+            if (!containers.every(containerRunning) || !(await allAggregatorsUp(lab)())) return false;
             if (changes === undefined) {
               progress("every container back; running up");
               changes = await lab.up();

@@ -75,7 +75,7 @@ export const interruptedUpDrill: Drill = {
     result.numbers.duplicateEvents = accounted.duplicates;
     if (lost > 0) result.problems.push(`${lost} events lost: ${describeLost(accounted.lost)}`);
 
-    await lab.scale(before);
+    await lab.configure({ aggregators: String(before) });
     result.did.push(`npm run lab -- scale ${before}, back to where the drill started`);
     return result;
   },

@@ -19,18 +19,13 @@ import { stackDockerObjects } from "../labStatus";
 import { expectedRefusals, filesUnder, keyLeaks, privilegeProblems, refusalMatrix } from "../securityChecks";
 import { keyFingerprintLine } from "../stateSecrets";
 import { stackFile, type SettingChanges } from "../stackSettings";
-import type { Drill, DrillLab, DrillResult } from "./drill";
+import { dialAddressOf, publishedPort, type Drill, type DrillLab, type DrillResult } from "./drill";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const newResult = (): DrillResult => ({ did: [], saw: [], numbers: {}, problems: [] });
 
 const bindAddressOf = (lab: DrillLab): string =>
   lab.settings().hostBindAddress ?? settingDefaults.hostBindAddress;
-/** What a process on this host dials for the bind address. */
-const dialAddressOf = (lab: DrillLab): string => {
-  const bind = bindAddressOf(lab);
-  return bind === "0.0.0.0" ? "127.0.0.1" : bind;
-};
 
 const mtlsRefusals: Drill = {
   name: "mtls-refusals",
@@ -42,13 +37,12 @@ const mtlsRefusals: Drill = {
     const generation = Number(lab.settings().caGeneration ?? settingDefaults.caGeneration);
     const signingKey = (await lab.privateKeys()).get(`${generationName("pki-ca", generation)}-key`);
     if (signingKey === undefined) throw new Error("the signing CA's key is not in the stack's state");
-    const port = (endpoint: string): number => Number(/:(\d+)\/?$/.exec(endpoint)?.[1]);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lab-drill-"));
     try {
       const outcomes = await refusalMatrix({
         host: dialAddressOf(lab),
-        vectorPort: port(outputs.balancerEndpoints.onHost.vector),
-        remoteWritePort: port(outputs.balancerEndpoints.onHost.remoteWrite),
+        vectorPort: publishedPort(outputs.balancerEndpoints.onHost.vector),
+        remoteWritePort: publishedPort(outputs.balancerEndpoints.onHost.remoteWrite),
         caCertPem: outputs.caCertPem,
         client: { cert: outputs.hostAgentCertPem, key: outputs.hostAgentKeyPem },
         signingCaKeyPem: signingKey,

@@ -3,30 +3,16 @@
  * on, the lab must be whole again, and then every line written from the fault on must have arrived
  * (lost must be 0); duplicates and the longest time an agent went without a delivery are counted.
  */
-import { docker } from "../dockerCli";
 import { DeliveryLedger, describeLost, writtenByDemoApps } from "../delivery";
-import { balancerServers } from "../labStatus";
+import { upInEveryBackend } from "../labStatus";
 import { waitUntil, type DrillLab, type DrillResult } from "./drill";
 
-/** Aggregators UP in every backend of HAProxy, by container name (matched on their addresses). */
-export async function aggregatorsUp(lab: DrillLab): Promise<string[]> {
-  // A short timeout: while this waits, nothing is read, and the outage would look longer than it is.
-  const servers = await balancerServers(lab.statsUrl, 1000).catch(() => []);
-  const backends = new Set(servers.map((s) => s.backend));
-  const up: string[] = [];
-  for (const name of lab.aggregators) {
-    let address: string;
-    try {
-      address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
-    } catch {
-      continue;
-    }
-    const rows = servers.filter((s) => s.address.split(":")[0] === address && s.status.startsWith("UP"));
-    if (address && backends.size > 0 && new Set(rows.map((r) => r.backend)).size === backends.size)
-      up.push(name);
-  }
-  return up;
-}
+/**
+ * A recovery test: every aggregator UP in every backend of HAProxy again. Its stats request times out
+ * quickly: while it waits nothing is read, and the outage would look longer than it is.
+ */
+export const allAggregatorsUp = (lab: DrillLab) => async (): Promise<boolean> =>
+  (await upInEveryBackend(lab.statsUrl, lab.aggregators)).length === lab.aggregators.length;
 
 export interface Fault {
   /** What is done, for the report. */
