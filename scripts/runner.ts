@@ -11,6 +11,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { fileBackendUrl, removeHalfWrittenSidecars } from "./fileBackend";
 import {
   ConfigMap,
   LocalWorkspace,
@@ -140,7 +141,8 @@ async function workspaceOptions(
   const backendDir = path.resolve(opts.backendDir);
   const workDir = path.join(backendDir, "workspaces", projectName);
   fs.mkdirSync(workDir, { recursive: true });
-  const backendUrl = `file://${backendDir}`;
+  for (const note of removeHalfWrittenSidecars(backendDir)) console.error(`Interrupted before: ${note}.`);
+  const backendUrl = fileBackendUrl(backendDir);
   return {
     workDir,
     pulumiHome,

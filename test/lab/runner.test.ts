@@ -159,6 +159,16 @@ describe("runner", () => {
     expect(state).toContain('"ciphertext"');
   });
 
+  it("writes no sidecar a killed pulumi could leave half-written, and mends one an older state has", async () => {
+    const stateDir = path.join(backendDir, ".pulumi", "stacks", projectName);
+    expect(fs.readdirSync(stateDir).filter((file) => file.endsWith(".attrs"))).toEqual([]);
+    // What gocloud's fileblob left when killed mid-write, before the lab asked it for no sidecars.
+    fs.writeFileSync(path.join(stateDir, `${stackName}.json.attrs`), "");
+    const stack = await openLabStack({ ...options(), config: { name: "again" } });
+    expect((await stack.outputs()).greeting.value).toBe("hello again");
+    expect(fs.existsSync(path.join(stateDir, `${stackName}.json.attrs`))).toBe(false);
+  });
+
   it("destroys and removes the stack; removing again is a no-op", async () => {
     const stack = await openLabStack({ ...options(), config: { name: "again" } });
     const result = await stack.destroy();
