@@ -36,8 +36,9 @@ export interface AggregatorPoolArgs {
  * Docker's own view of an aggregator's health: `GET /health` on Vector's API. Uses bash's /dev/tcp,
  * since the Vector image has bash but neither curl nor wget. It only informs `docker ps` and the
  * lab's `status`; what takes an aggregator out of rotation is HAProxy's own check of the same
- * endpoint (haproxyConfig.ts, `healthCheckTiming`: every 1 s, 2 failures). Docker's runs half as often
- * and waits for 3 failures, since a process per probe in each container costs more than HAProxy's.
+ * endpoint (haproxyConfig.ts, `healthCheckTimings`: several times a second, 2 failures). Docker's runs
+ * every 2 s and waits for 3 failures, since a process per probe in each container costs more than
+ * HAProxy's.
  */
 export const aggregatorHealthcheck: docker.types.input.ContainerHealthcheck = {
   tests: [

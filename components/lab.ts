@@ -90,6 +90,7 @@ export function buildLab(config: LabConfig, options: BuildOptions = {}): LabOutp
     statsPort: config.statsPort,
     balance: config.balance,
     healthCheck: config.healthCheck,
+    healthCheckProfile: config.healthCheckProfile,
     maxAggregators: config.maxAggregators,
     startAfter: [aggregators],
   });

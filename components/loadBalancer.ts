@@ -39,6 +39,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       statsPort: args.statsPort,
       balance: args.balance,
       healthCheck: args.healthCheck,
+      healthCheckProfile: args.healthCheckProfile,
       maxAggregators: args.maxAggregators,
       aggregatorPoolHostname: naming.aggregatorPoolHostname,
     });

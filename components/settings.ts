@@ -16,6 +16,15 @@ export type BalanceAlgorithm = (typeof balanceAlgorithms)[number];
 export const healthCheckKinds = ["http", "ssl-hello"] as const;
 export type HealthCheckKind = (typeof healthCheckKinds)[number];
 
+/**
+ * How soon HAProxy's checks take a failed aggregator out of rotation: each profile sets `inter`,
+ * `fastinter`, `downinter`, `timeout check`, `fall` and `rise` (haproxyConfig.ts `healthCheckTimings`
+ * holds the numbers and why). `standard` has a frozen aggregator out within 1 s; `fast` within half that,
+ * with less slack for a loaded host (docs/design.md, Health checks).
+ */
+export const healthCheckProfiles = ["standard", "fast"] as const;
+export type HealthCheckProfile = (typeof healthCheckProfiles)[number];
+
 /** Key algorithms for the CA and every certificate: ECDSA P-256 or RSA 2048. */
 export const keyAlgorithms = ["ECDSA", "RSA"] as const;
 export type KeyAlgorithm = (typeof keyAlgorithms)[number];
@@ -37,6 +46,8 @@ export interface LabConfig {
   balance: BalanceAlgorithm;
   /** How HAProxy checks an aggregator. */
   healthCheck: HealthCheckKind;
+  /** How often and how patiently it checks: how soon a failed aggregator leaves rotation. */
+  healthCheckProfile: HealthCheckProfile;
   /** Key algorithm of the CA and every certificate. */
   keyAlgorithm: KeyAlgorithm;
   /** Validity of the CA and every certificate, in hours. */
@@ -72,6 +83,7 @@ export const settingDefaults = {
   statsPort: 8404,
   balance: "roundrobin",
   healthCheck: "http",
+  healthCheckProfile: "standard",
   keyAlgorithm: "ECDSA",
   certValidityHours: 8760,
   certEarlyRenewalHours: 720,
@@ -205,6 +217,7 @@ export function parseLabConfig(raw: RawSettings & Readonly<Record<string, string
     statsPort: ports[2],
     balance: oneOf("balance", balanceAlgorithms),
     healthCheck: oneOf("healthCheck", healthCheckKinds),
+    healthCheckProfile: oneOf("healthCheckProfile", healthCheckProfiles),
     keyAlgorithm: oneOf("keyAlgorithm", keyAlgorithms),
     certValidityHours,
     certEarlyRenewalHours,

@@ -73,7 +73,7 @@ function serverTls(material: TlsMaterial): Record<string, unknown> {
  * A client-side `tls` block that verifies the aggregator's certificate and the name dialled. The
  * `prometheus_remote_write` sink has no `tls.enabled`: its `https://` endpoint turns TLS on.
  */
-function clientTls(
+export function clientTls(
   material: TlsMaterial,
   sink: "vector" | "prometheus_remote_write",
 ): Record<string, unknown> {
@@ -141,6 +141,21 @@ export interface AgentVectorSpec {
 /** The line every demo event carries after its sequence number: `<seq> <agentName> demo event ...`. */
 export function demoLogLine(agentName: string): string {
   return `${agentName} demo event from vector-ha-lab`;
+}
+
+/**
+ * A `demo_logs` source of numbered demo events (`<seq> <agentName> demo event ...`), one every
+ * `intervalSecs` (0: as fast as the pipeline takes them), endlessly or `count` of them.
+ */
+export function demoEventsSource(agentName: string, intervalSecs: number, count?: number): VectorComponent {
+  return {
+    type: "demo_logs",
+    format: "shuffle",
+    lines: [demoLogLine(agentName)],
+    sequence: true,
+    interval: intervalSecs,
+    ...(count === undefined ? {} : { count }),
+  };
 }
 
 /**
@@ -226,13 +241,7 @@ export function hostAgentVectorConfig(spec: HostAgentVectorSpec): VectorConfig {
   return {
     data_dir: ".",
     sources: {
-      [componentIds.demoLogs]: {
-        type: "demo_logs",
-        format: "shuffle",
-        lines: [demoLogLine(spec.agentName)],
-        sequence: true,
-        interval: spec.eventIntervalSecs,
-      },
+      [componentIds.demoLogs]: demoEventsSource(spec.agentName, spec.eventIntervalSecs),
       ...metricSources,
     },
     sinks: sinksToBalancer(spec, componentIds.demoLogs, {

@@ -1,5 +1,5 @@
 /**
- * The lab command: `npm run lab -- <up|preview|scale N|status|down|host-agent|drill NAME> [--stack NAME]`.
+ * The lab command: `npm run lab -- <up|preview|scale N|status|watch|down|host-agent|drill NAME> [--stack NAME]`.
  * Runs the same program as `pulumi up` (components/lab.ts) through the Automation API on a local file
  * backend in .lab/state, creating it and the stack when missing: no account, no prompt. Stack settings
  * come from Pulumi.<stack>.yaml, so editing `aggregators` there and running `up` scales the lab.
@@ -24,11 +24,14 @@ import { commandErrorSummary, labStackOutputs, openLabStack } from "./runner";
 import { caRotationPhases, type RotationPhase } from "./caRotation";
 import { stackSettings, writeStackSettings, type SettingChanges } from "./stackSettings";
 import { labPrivateKeys } from "./stateSecrets";
+import { runWatch } from "./watchScreen";
+import { snapshotTaker } from "./watchSources";
+import { parseFramesOption, watchFrame } from "./watchView";
 
 const repoRoot = path.resolve(__dirname, "..");
 const backendDir = path.join(repoRoot, ".lab", "state");
 const usage =
-  "usage: npm run lab -- <up|preview|scale N|rotate-ca|status|down|host-agent|drill --list|drill NAME> [--stack NAME]";
+  "usage: npm run lab -- <up|preview|scale N|rotate-ca|status|watch [--frames N]|down|host-agent|drill --list|drill NAME> [--stack NAME]";
 
 /** Containers the program keeps as they run, while a rolling `up` replaces them one at a time. */
 const heldContainers = new Set<string>();
@@ -90,8 +93,8 @@ async function configuredUp(
 }
 
 async function up(stackName: string, mode: LabMode, changes: SettingChanges = {}): Promise<void> {
-  const { result } = await configuredUp(stackName, mode, changes, print);
-  const out = labOutputValues(result.outputs);
+  const { outputs } = await configuredUp(stackName, mode, changes, print);
+  const out = labOutputValues(outputs);
   if (!out) throw new Error(`stack ${stackName} has no outputs after up`);
   console.log(
     [
@@ -154,6 +157,29 @@ async function status(stackName: string, mode: LabMode): Promise<void> {
     ? await balancerServers(outputs.statsUrl).catch((error: Error) => error)
     : new Error(`stack ${stackName} has no outputs in ${backendDir}`);
   console.log(formatStatus(containers, servers));
+}
+
+/**
+ * `watch`: a view of the running lab redrawn every second (scripts/watchView.ts), until Ctrl-C or
+ * after `--frames N`.
+ */
+async function watch(stackName: string, mode: LabMode, args: string[]): Promise<void> {
+  if (args.length > 0 && (args.length > 2 || args[0] !== "--frames")) {
+    throw new Error(`watch takes only --frames N, got: ${args.join(" ")}. ${usage}`);
+  }
+  const frames = args.length > 0 ? parseFramesOption(args[1]) : undefined;
+  const outputs = labOutputValues(
+    await labStackOutputs({ stackName, backendDir, pulumiHome: mode.pulumiHome }),
+  );
+  if (!outputs || labContainers(projectName, stackName).length === 0) {
+    throw new Error(`stack ${stackName} is not up: run npm run lab -- up first`);
+  }
+  const labels = { stack: stackName, namePrefix: `${labNaming(projectName, stackName).prefix}-` };
+  await runWatch({
+    take: snapshotTaker({ project: projectName, stack: stackName, statsUrl: outputs.statsUrl }),
+    frame: (history, width) => watchFrame(history, { ...labels, width }),
+    frames,
+  });
 }
 
 async function down(stackName: string, mode: LabMode): Promise<void> {
@@ -245,7 +271,7 @@ async function main(argv: string[]): Promise<void> {
   labNaming(projectName, stackName);
   const mode = detectLabMode(process.env, repoRoot);
   // On stderr, so `host-agent > file` gets only the YAML.
-  if (command !== "status") console.error(mode.announcement);
+  if (command !== "status" && command !== "watch") console.error(mode.announcement);
   // Every verb but the list of drills reads Docker first: one message, not a docker CLI error.
   const noDocker = rest[0] === "--list" ? undefined : await dockerProblem(realHostProbe());
   if (noDocker !== undefined) throw new Error(hostNotReady([noDocker]));
@@ -266,6 +292,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "status":
       return status(stackName, mode);
+    case "watch":
+      return watch(stackName, mode, rest);
     case "down":
       return down(stackName, mode);
     case "host-agent": {

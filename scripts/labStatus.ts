@@ -5,7 +5,12 @@
 import { execFileSync } from "child_process";
 import { labelKeys } from "../components/constants";
 import { docker } from "./dockerCli";
-import { parseBackendServers, type BackendServerStats } from "./haproxyStats";
+import {
+  parseBackendServers,
+  parseServerChecks,
+  type BackendServerStats,
+  type ServerCheckStats,
+} from "./haproxyStats";
 
 export interface LabContainer {
   name: string;
@@ -73,6 +78,16 @@ export function stackDockerObjects(project: string, stack: string): Record<strin
 
 /** HAProxy's server rows, from the stats endpoint (`<statsUrl>;csv`). */
 export async function balancerServers(statsUrl: string, timeoutMs = 5000): Promise<BackendServerStats[]> {
+  return parseBackendServers(await statsCsv(statsUrl, timeoutMs));
+}
+
+/** Each server's health-check counters, from the same endpoint. */
+export async function balancerServerChecks(statsUrl: string, timeoutMs = 5000): Promise<ServerCheckStats[]> {
+  return parseServerChecks(await statsCsv(statsUrl, timeoutMs));
+}
+
+/** The stats endpoint's CSV (`<statsUrl>;csv`). */
+async function statsCsv(statsUrl: string, timeoutMs: number): Promise<string> {
   // A timer that holds the process: AbortSignal.timeout's does not, and a request to an HAProxy that
   // died mid-answer can hold nothing else, so Node would exit (status 0) with the drill half done.
   const abort = new AbortController();
@@ -83,7 +98,7 @@ export async function balancerServers(statsUrl: string, timeoutMs = 5000): Promi
   try {
     const response = await fetch(`${statsUrl};csv`, { signal: abort.signal });
     if (!response.ok) throw new Error(`${statsUrl};csv answered HTTP ${response.status}`);
-    return parseBackendServers(await response.text());
+    return await response.text();
   } finally {
     clearTimeout(timer);
   }

@@ -10,7 +10,7 @@
  * program no longer declares (an old CA) while others still depend on it can write a state that fails
  * its integrity check ("dependency ... comes after it"). Holding leaves no such resource behind.
  */
-import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { OutputMap, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { labelKeys } from "../components/constants";
 import { containerRunning, docker } from "./dockerCli";
 import { upInEveryBackend } from "./labStatus";
@@ -33,6 +33,7 @@ interface StepMetadata {
 }
 
 const containerType = "docker:index/container:Container";
+const stackType = "pulumi:pulumi:Stack";
 /** Roles the program can hold (components/vectorContainer.ts), in the order they roll. */
 const rollOrder = ["aggregator", "agent"];
 
@@ -61,6 +62,31 @@ export function plannedContainerReplacements(steps: StepMetadata[]): PlannedRepl
   );
 }
 
+/** Step kinds that change nothing: what a plan of a lab already as declared is made of. */
+const unchangingOps = ["same", "refresh", "read"];
+
+/** The plan's changes by kind (`create: 1`, `replace: 4`, ...); empty when it changes nothing. */
+export function planChanges(steps: StepMetadata[]): Record<string, number> {
+  const changes: Record<string, number> = {};
+  for (const { op } of steps) if (!unchangingOps.includes(op)) changes[op] = (changes[op] ?? 0) + 1;
+  return changes;
+}
+
+/**
+ * Whether the outputs the program registers now differ from the stack's: a new version of the lab may
+ * add or reshape an output with no resource changing. Secret values are masked in engine events
+ * ("[secret]"), so only their presence is compared.
+ */
+export function outputsChanged(planned: Record<string, unknown>, current: OutputMap): boolean {
+  const keys = new Set([...Object.keys(planned), ...Object.keys(current)]);
+  for (const key of keys) {
+    if (!(key in planned) || !(key in current)) return true;
+    if (current[key].secret || planned[key] === "[secret]") continue;
+    if (JSON.stringify(planned[key]) !== JSON.stringify(current[key].value)) return true;
+  }
+  return false;
+}
+
 export interface RollingUpOptions {
   /** The engine's output as it comes. */
   onOutput?: (text: string) => void;
@@ -77,8 +103,8 @@ export interface RollingUpOptions {
 }
 
 export interface RollingUpResult {
-  /** The last `up`'s result: the stack's outputs. */
-  result: UpResult;
+  /** The stack's outputs afterwards. */
+  outputs: OutputMap;
   /** What every `up` of the roll changed, added up (`same` left out: it would count twice). */
   changes: Record<string, number>;
   /** Containers replaced one at a time, in order, with how long each took until ready. */
@@ -87,10 +113,11 @@ export interface RollingUpResult {
 
 export async function rollingUp(stack: Stack, options: RollingUpOptions): Promise<RollingUpResult> {
   const steps: StepMetadata[] = [];
+  let plannedOutputs: Record<string, unknown> = {};
   const common = { onOutput: options.onOutput, color: "never" as const };
   const plain = async (): Promise<RollingUpResult> => {
     const result = await stack.up({ ...common, refresh: true, replace: options.replace });
-    return { result, changes: result.summary.resourceChanges ?? {}, rolled: [] };
+    return { outputs: result.outputs, changes: result.summary.resourceChanges ?? {}, rolled: [] };
   };
   // Nothing running yet (a first `up`): nothing to roll, and no preview to pay for.
   const deployed = (await stack.exportStack()).deployment?.resources ?? [];
@@ -101,11 +128,25 @@ export async function rollingUp(stack: Stack, options: RollingUpOptions): Promis
       replace: options.replace,
       onEvent: (event) => {
         if (event.resourcePreEvent) steps.push(event.resourcePreEvent.metadata as StepMetadata);
+        // The stack's last outputs event carries what the program registers now.
+        const outputs = event.resOutputsEvent?.metadata;
+        if (outputs?.type === stackType && outputs.op !== "refresh")
+          plannedOutputs = outputs.new?.outputs ?? {};
       },
     });
   } catch {
     // No plan (a refused setting, a host check): the plain `up` fails the same way and shows why.
     return plain();
+  }
+  // The preview refreshed too: a plan that changes nothing needs no second engine run (half a no-op's time).
+  if (Object.keys(planChanges(steps)).length === 0) {
+    const outputs = await stack.outputs();
+    if (!outputsChanged(plannedOutputs, outputs)) {
+      options.onOutput?.(
+        "No changes: the preview (with refresh) found the lab as declared; nothing to update.\n",
+      );
+      return { outputs, changes: {}, rolled: [] };
+    }
   }
   const replacements = plannedContainerReplacements(steps);
   if (replacements.length <= 1) return plain();
@@ -148,7 +189,7 @@ export async function rollingUp(stack: Stack, options: RollingUpOptions): Promis
     options.log(`${container.name} is ready again after ${seconds.toFixed(1)} s`);
     rolled.push({ name: container.name, seconds });
   }
-  return { result, changes, rolled };
+  return { outputs: result.outputs, changes, rolled };
 }
 
 /** An aggregator is ready once Docker's health check passes and every HAProxy backend has it UP. */

@@ -199,6 +199,11 @@ const badInput: Drill = {
       { what: "agents not a number", changes: { agents: "two" }, mentions: ["agents", '"two"'] },
       { what: "an unknown balance", changes: { balance: "random" }, mentions: ["balance", "roundrobin"] },
       {
+        what: "an unknown health-check profile",
+        changes: { healthCheckProfile: "instant" },
+        mentions: ["healthCheckProfile", '"instant"', "standard, fast"],
+      },
+      {
         what: "a typo'd key",
         changes: { aggregator: "3" },
         mentions: ["aggregator", "did you mean aggregators"],

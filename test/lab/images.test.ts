@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { balanceAlgorithms, healthCheckKinds } from "../../components/settings";
+import { balanceAlgorithms, healthCheckKinds, healthCheckProfiles } from "../../components/settings";
 import { haproxyConfigPath } from "../../components/constants";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
 import { docker, runScript } from "../support/host";
@@ -178,20 +178,29 @@ describe("build-images.sh", () => {
     expect(broken.output).toContain("unknown stats parameter 'enable-nothing'");
   });
 
-  it("accepts the lab's rendered configuration, every health check and balance algorithm", () => {
+  it("accepts the lab's rendered configuration, every health check, profile and balance algorithm", () => {
     for (const healthCheck of healthCheckKinds) {
       for (const balance of balanceAlgorithms) {
+        // Each profile once (with its own balance), not every combination: each run starts a container.
+        const healthCheckProfile =
+          healthCheckProfiles[balanceAlgorithms.indexOf(balance) % healthCheckProfiles.length];
         const config = renderHaproxyConfig({
           vectorPort: 19093,
           remoteWritePort: 19094,
           statsPort,
           balance,
           healthCheck,
+          healthCheckProfile,
           maxAggregators: 8,
           aggregatorPoolHostname: "aggregators",
         });
         const checked = checkConfig(config);
-        expect({ healthCheck, balance, ...checked }).toMatchObject({ healthCheck, balance, status: 0 });
+        expect({ healthCheck, healthCheckProfile, balance, ...checked }).toMatchObject({
+          healthCheck,
+          healthCheckProfile,
+          balance,
+          status: 0,
+        });
       }
     }
   });

@@ -12,9 +12,10 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { labelKeys, projectName, vectorPaths } from "../../components/constants";
-import { backendNames, healthCheckTiming, maxDownDetectionMs } from "../../components/haproxyConfig";
+import { backendNames, maxDownDetectionMs } from "../../components/haproxyConfig";
 import { labProgram } from "../../components/labProgram";
 import { labNaming } from "../../components/naming";
+import { settingDefaults } from "../../components/settings";
 import { DeliveryLedger, describeLost, writtenByDemoApps } from "../../scripts/delivery";
 import { parseBackendServers, type BackendServerStats } from "../../scripts/haproxyStats";
 import { detectLabMode } from "../../scripts/labMode";
@@ -41,6 +42,8 @@ const standinLimits = [
 
 /** Added to the health-check bound: stats polling (200 ms) and a loaded 2-core machine. */
 const boundMarginMs = 2000;
+/** The stack sets no `healthCheckProfile`: the default's bounds apply. */
+const healthCheckProfile = settingDefaults.healthCheckProfile;
 
 const mode = detectLabMode(process.env, repoRoot);
 const stackName = `e2e-${crypto.randomBytes(3).toString("hex")}`;
@@ -324,7 +327,7 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
   });
 
   it("3. a stopped aggregator leaves rotation within the health-check bound, the other keeps receiving, and it comes back", async () => {
-    const bound = maxDownDetectionMs() + boundMarginMs;
+    const bound = maxDownDetectionMs(healthCheckProfile) + boundMarginMs;
     await waitFor("2 aggregators UP after scale-in", 30000, async () =>
       (await upInBothBackends(statsPort)).length === 2 ? true : undefined,
     );
@@ -347,8 +350,8 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
     timings.failoverFromStopIssued = Date.now() - stopIssued;
     console.log(
       `Failover: out of rotation ${timings.failoverDetectedAfterStop} ms after the container stopped ` +
-        `(bound ${bound} ms = fall ${healthCheckTiming.fall} × (inter ${healthCheckTiming.intervalMs} + timeout ` +
-        `${healthCheckTiming.timeoutMs}) + ${boundMarginMs} ms for polling and load)`,
+        `(bound ${bound} ms = the ${healthCheckProfile} profile's ${maxDownDetectionMs(healthCheckProfile)} ms ` +
+        `+ ${boundMarginMs} ms for polling and load)`,
     );
     expect(down.value).toBe(true);
     expect(timings.failoverDetectedAfterStop).toBeLessThanOrEqual(bound);
@@ -366,7 +369,8 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
   });
 
   it("3b. a frozen aggregator (paused, still in DNS) is marked DOWN by the health checks within the bound", async () => {
-    const bound = maxDownDetectionMs() + boundMarginMs;
+    // Frozen, its kernel still accepts the check's connection: the checks fail by their answer's timeout.
+    const bound = maxDownDetectionMs(healthCheckProfile, "no-answer") + boundMarginMs;
     await waitFor("2 aggregators UP", 30000, async () =>
       (await upInBothBackends(statsPort)).length === 2 ? true : undefined,
     );

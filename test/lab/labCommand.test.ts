@@ -83,6 +83,13 @@ describe.each(modes)("npm run lab (%s mode)", (modeKind) => {
     expect((await receivedFromAgent())[0]).toMatch(/"message":"\d+ vector-ha-lab-cmd-\w+-agent-0 demo event/);
   });
 
+  it("up again on a lab as declared stops after its preview: no update, nothing replaced", () => {
+    const output = lab("up");
+    expect(output).toContain("No changes: the preview (with refresh) found the lab as declared");
+    expect(output).toContain(`The lab is up (${modeKind} mode`);
+    expect(output).not.toMatch(/Updating \(|Resources:/);
+  });
+
   it("scale 3 edits the stack file and adds an aggregator that HAProxy sees", async () => {
     lab("scale", "3");
     expect(fs.readFileSync(stackFile, "utf8")).toMatch(/vector-ha-lab:aggregators: 3\n/);
@@ -93,6 +100,49 @@ describe.each(modes)("npm run lab (%s mode)", (modeKind) => {
   it("scale refuses a bad count by name and changes nothing", () => {
     expect(() => lab("scale", "0")).toThrow(/aggregators: got "0"; allowed: a whole number from 1/);
     expect(fs.readFileSync(stackFile, "utf8")).toMatch(/vector-ha-lab:aggregators: 3\n/);
+  });
+
+  it("watch --frames 3 shows every aggregator UP in both backends, the agent, and events flowing", () => {
+    const output = lab("watch", "--frames", "3");
+    // Piped, watch prints plain frames one after the other: the last one is the lab after 3 s.
+    const frames = output.split(/^(?=vector-ha-lab watch: )/m);
+    expect(frames).toHaveLength(3);
+    const lines = frames[2].split("\n");
+    const columns = (header: string, line: string): Record<string, string> => {
+      const names = header.split(/ {2,}/);
+      const starts = names.map((name) => header.indexOf(name));
+      return Object.fromEntries(
+        names.map((name, i) => [name.trim(), line.slice(starts[i], starts[i + 1]).trim()]),
+      );
+    };
+    const aggregatorHeader = lines.find((line) => line.startsWith("AGGREGATOR")) ?? "";
+    const aggregators = [0, 1, 2].map((index) => {
+      const row = lines.find((line) => line.startsWith(`aggregator-${index} `));
+      if (!row) throw new Error(`aggregator-${index} missing from watch's frame:\n${frames[2]}`);
+      return columns(aggregatorHeader, row);
+    });
+    for (const aggregator of aggregators) {
+      expect(aggregator).toMatchObject({
+        DOCKER: "healthy",
+        vector: "UP",
+        remote_write: "UP",
+      });
+    }
+    // The demo app writes a line a second: some aggregator takes them.
+    expect(Math.max(...aggregators.map((a) => Number(a["EVENTS/S"]) || 0))).toBeGreaterThan(0);
+    const agentHeader = lines.find((line) => line.startsWith("AGENT")) ?? "";
+    const agentRow = lines.find((line) => line.startsWith("agent-0 "));
+    if (!agentRow) throw new Error(`agent-0 missing from watch's frame:\n${frames[2]}`);
+    expect(columns(agentHeader, agentRow)).toMatchObject({
+      DOCKER: expect.stringMatching(/^running/),
+      SENT: expect.stringMatching(/^[1-9]\d*$/),
+    });
+  });
+
+  it("watch refuses a bad --frames by name", () => {
+    expect(() => lab("watch", "--frames", "0")).toThrow(
+      /--frames: got "0"; allowed: a whole number from 1 to 100000/,
+    );
   });
 
   it("down leaves no container, network or volume of the stack", () => {

@@ -1,6 +1,5 @@
 /** Small helpers for tests that use this machine: the docker CLI, free loopback ports, repo scripts. */
 import { execFileSync } from "child_process";
-import * as net from "net";
 import * as path from "path";
 
 export const repoRoot = path.resolve(__dirname, "../..");
@@ -10,16 +9,7 @@ export function docker(...args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
+export { freePort } from "../../scripts/freePort";
 
 /** Runs a bash script of the repo, returning its output lines and wall time in seconds. */
 export function runScript(relativePath: string, ...args: string[]): { lines: string[]; seconds: number } {

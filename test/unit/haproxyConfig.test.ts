@@ -3,7 +3,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { aggregatorPorts } from "../../components/constants";
-import { backendNames, renderHaproxyConfig, type HaproxySpec } from "../../components/haproxyConfig";
+import {
+  backendNames,
+  healthCheckTimings,
+  maxDownDetectionMs,
+  renderHaproxyConfig,
+  type HaproxySpec,
+} from "../../components/haproxyConfig";
+import { healthCheckProfiles } from "../../components/settings";
 
 const defaults: HaproxySpec = {
   vectorPort: 19093,
@@ -11,6 +18,7 @@ const defaults: HaproxySpec = {
   statsPort: 8404,
   balance: "roundrobin",
   healthCheck: "http",
+  healthCheckProfile: "standard",
   maxAggregators: 16,
   aggregatorPoolHostname: "vector-ha-lab-dev-aggregators",
 };
@@ -51,6 +59,15 @@ describe("haproxy.cfg passes the real `haproxy -c`", () => {
       statsPort: 9404,
     },
     "64 slots": { maxAggregators: 64 },
+    ...Object.fromEntries(
+      healthCheckProfiles.flatMap((healthCheckProfile) => [
+        [`health-check profile ${healthCheckProfile}`, { healthCheckProfile }],
+        [
+          `health-check profile ${healthCheckProfile}, ssl-hello`,
+          { healthCheckProfile, healthCheck: "ssl-hello" },
+        ],
+      ]),
+    ),
   };
   it.each(Object.entries(variants))("%s", (_, overrides) => {
     expect(haproxyCheck(renderHaproxyConfig({ ...defaults, ...overrides }))).toMatch(
@@ -120,6 +137,41 @@ describe("haproxy.cfg behaviour", () => {
     }
   });
 
+  it.each(healthCheckProfiles)(
+    "times the checks of both backends by the %s profile",
+    (healthCheckProfile) => {
+      const config = renderHaproxyConfig({ ...defaults, healthCheckProfile });
+      const timing = healthCheckTimings[healthCheckProfile];
+      for (const name of Object.values(backendNames)) {
+        const backend = section(config, `backend ${name}`);
+        expect(backend).toContain(`timeout check ${timing.timeoutMs}ms`);
+        // default-server's keywords, each followed by its value.
+        const words = backend.find((l) => l.startsWith("default-server"))?.split(" ") ?? [];
+        const value = (keyword: string) => words[words.indexOf(keyword) + 1];
+        expect({
+          inter: value("inter"),
+          fastinter: value("fastinter"),
+          downinter: value("downinter"),
+          fall: value("fall"),
+          rise: value("rise"),
+        }).toEqual({
+          inter: `${timing.intervalMs}ms`,
+          fastinter: `${timing.fastIntervalMs}ms`,
+          downinter: `${timing.downIntervalMs}ms`,
+          fall: String(timing.fall),
+          rise: String(timing.rise),
+        });
+      }
+    },
+  );
+
+  it("renders each profile differently: the setting reaches haproxy.cfg", () => {
+    const rendered = healthCheckProfiles.map((healthCheckProfile) =>
+      renderHaproxyConfig({ ...defaults, healthCheckProfile }),
+    );
+    expect(new Set(rendered).size).toBe(healthCheckProfiles.length);
+  });
+
   it("checks the TLS hello on the data port with healthCheck=ssl-hello", () => {
     const backend = section(
       renderHaproxyConfig({ ...defaults, healthCheck: "ssl-hello" }),
@@ -148,8 +200,43 @@ describe("haproxy.cfg behaviour", () => {
     );
   });
 
+  it("counts bytes while a session is open (contstats): agents hold theirs open for long", () => {
+    expect(section(renderHaproxyConfig(defaults), "defaults")).toContain("option contstats");
+  });
+
   it("keeps client and server timeouts long: agents hold their connections", () => {
     const defaultsSection = section(renderHaproxyConfig(defaults), "defaults");
     expect(defaultsSection).toEqual(expect.arrayContaining(["timeout client 1h", "timeout server 1h"]));
+  });
+});
+
+describe("how soon a failed aggregator leaves rotation (maxDownDetectionMs)", () => {
+  it("has the default profile take a frozen aggregator out within 1 s, the goal it was chosen for", () => {
+    expect(maxDownDetectionMs("standard", "no-answer")).toBeLessThanOrEqual(1000);
+  });
+
+  it("is shorter for the fast profile, whatever the failure", () => {
+    for (const failure of ["no-answer", "unreachable"] as const) {
+      expect(maxDownDetectionMs("fast", failure)).toBeLessThan(maxDownDetectionMs("standard", failure));
+    }
+  });
+
+  it.each(healthCheckProfiles)(
+    "%s: bounds an unreachable aggregator (the connect may hang) above a silent one",
+    (p) => {
+      // The hang is capped by `inter`, once per failing check.
+      const { intervalMs, fall } = healthCheckTimings[p];
+      expect(maxDownDetectionMs(p, "unreachable") - maxDownDetectionMs(p, "no-answer")).toBe(
+        fall * intervalMs,
+      );
+      expect(maxDownDetectionMs(p)).toBe(maxDownDetectionMs(p, "unreachable"));
+    },
+  );
+
+  it.each(healthCheckProfiles)("%s: is at least the failed checks themselves, fastinter apart", (p) => {
+    const { fastIntervalMs, timeoutMs, fall } = healthCheckTimings[p];
+    expect(maxDownDetectionMs(p, "no-answer")).toBeGreaterThanOrEqual(
+      fall * timeoutMs + (fall - 1) * fastIntervalMs,
+    );
   });
 });

@@ -4,7 +4,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
-import { parseBackendServers } from "../../scripts/haproxyStats";
+import { parseBackendServers, parseServerChecks } from "../../scripts/haproxyStats";
 import { freePort } from "../support/host";
 
 describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV", () => {
@@ -26,6 +26,7 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
         statsPort,
         balance: "roundrobin",
         healthCheck: "http",
+        healthCheckProfile: "standard",
         maxAggregators: 3,
         aggregatorPoolHostname: "no-such-aggregators.invalid",
       }),
@@ -70,6 +71,40 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
       },
     ]);
     expect(Number.isInteger(servers[0].totalSessions)).toBe(true);
+  });
+
+  it("reads each server's check counters: DOWN transitions, failed checks, the last check", async () => {
+    let checks: ReturnType<typeof parseServerChecks> = [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`);
+        checks = parseServerChecks(await response.text());
+        if ((checks.find((s) => s.server === "dead")?.downTransitions ?? 0) > 0) break;
+      } catch {
+        // HAProxy still starting.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const alive = checks.find((s) => s.server === "alive");
+    const dead = checks.find((s) => s.server === "dead");
+    expect(alive).toMatchObject({ status: "UP", downTransitions: 0, failedChecks: 0 });
+    expect(alive?.lastCheckStatus).toMatch(/L4OK/);
+    expect(alive?.lastCheckMs).toBeGreaterThanOrEqual(0);
+    // `fall 1`: its first failed check (refused) marked it DOWN, once; it stays DOWN.
+    expect(dead).toMatchObject({ status: "DOWN", downTransitions: 1 });
+    expect(dead?.failedChecks).toBeGreaterThanOrEqual(1);
+    expect(dead?.lastCheckStatus).toMatch(/L4CON/);
+    expect(dead?.secondsSinceChange).toBeGreaterThanOrEqual(0);
+  });
+
+  it("leaves the last check's duration undefined before the first check, and names a missing column", () => {
+    const header = "# pxname,svname,addr,status,chkdown,chkfail,lastchg,check_status,check_duration";
+    const [fresh] = parseServerChecks(`${header}\nbe,aggregator1,10.0.0.2:8686,UP,0,0,3,,\n`);
+    expect(fresh).toMatchObject({ address: "10.0.0.2:8686", downTransitions: 0, secondsSinceChange: 3 });
+    expect(fresh.lastCheckMs).toBeUndefined();
+    expect(() => parseServerChecks("# pxname,svname,addr,status\nbe,aggregator1,10.0.0.2:8686,UP\n")).toThrow(
+      /no 'chkdown' column/,
+    );
   });
 
   it("refuses text that is not HAProxy's CSV", () => {

@@ -1,5 +1,5 @@
 import { labelKeys } from "../../components/constants";
-import { plannedContainerReplacements } from "../../scripts/rollingUp";
+import { outputsChanged, planChanges, plannedContainerReplacements } from "../../scripts/rollingUp";
 
 const container = (op: string, name: string, role: string) => ({
   op,
@@ -36,5 +36,32 @@ describe("which containers an up rolls", () => {
 
   it("nothing when the plan replaces no container", () => {
     expect(plannedContainerReplacements([container("same", "aggregator-0", "aggregator")])).toEqual([]);
+  });
+});
+
+describe("when a no-op up can stop after its preview", () => {
+  it("counts every step that changes something, and none of the refreshes and sames", () => {
+    const steps = [
+      container("refresh", "aggregator-0", "aggregator"),
+      container("same", "aggregator-0", "aggregator"),
+      container("read", "image", "haproxy"),
+      container("create", "aggregator-2", "aggregator"),
+      container("replace", "agent-0", "agent"),
+      container("create-replacement", "agent-0", "agent"),
+    ];
+    expect(planChanges(steps.slice(0, 3))).toEqual({});
+    expect(planChanges(steps)).toEqual({ create: 1, replace: 1, "create-replacement": 1 });
+  });
+
+  it("sees outputs a new version of the program adds, drops or reshapes; secrets by presence only", () => {
+    const current = {
+      statsUrl: { value: "http://127.0.0.1:8404/stats", secret: false },
+      hostAgentKeyPem: { value: "-----BEGIN PRIVATE KEY-----", secret: true },
+    };
+    const same = { statsUrl: "http://127.0.0.1:8404/stats", hostAgentKeyPem: "[secret]" };
+    expect(outputsChanged(same, current)).toBe(false);
+    expect(outputsChanged({ ...same, metricsUrl: "http://127.0.0.1:8404/metrics" }, current)).toBe(true);
+    expect(outputsChanged({ statsUrl: same.statsUrl }, current)).toBe(true);
+    expect(outputsChanged({ ...same, statsUrl: "http://127.0.0.1:8405/stats" }, current)).toBe(true);
   });
 });
