@@ -56,7 +56,7 @@ describe("when a no-op up can stop after its preview", () => {
   it("sees outputs a new version of the program adds, drops or reshapes; secrets by presence only", () => {
     const current = {
       statsUrl: { value: "http://127.0.0.1:8404/stats", secret: false },
-      hostAgentKeyPem: { value: "-----BEGIN PRIVATE KEY-----", secret: true },
+      hostAgentKeyPem: { value: "the host agent's key (a secret)", secret: true },
     };
     const same = { statsUrl: "http://127.0.0.1:8404/stats", hostAgentKeyPem: "[secret]" };
     expect(outputsChanged(same, current)).toBe(false);
