@@ -21,6 +21,11 @@ export interface HostProbe {
   containersPublishing(port: number): Promise<string[]>;
   /** Whether the engine has this image. */
   imageExists(reference: string): Promise<boolean>;
+  /**
+   * Undefined when the engine at `dockerHost` (undefined: the local one) answers and manages a Swarm;
+   * else why not.
+   */
+  swarmManagerProblem(dockerHost: string | undefined): Promise<string | undefined>;
 }
 
 /** Every problem the host has for this config; an empty list means go. */
@@ -32,6 +37,18 @@ export async function hostProblems(
 ): Promise<string[]> {
   const problems: string[] = [];
   const describe = (name: SettingName): string => `${name}: ${describeValue(raw, name)}`;
+
+  // On a Swarm, ports are published on its nodes and images must be on each: the manager is what counts.
+  if (config.target === "swarm") {
+    const why = await probe.swarmManagerProblem(config.dockerHost);
+    if (why !== undefined) {
+      problems.push(
+        `${describe("dockerHost")}; allowed: the Docker endpoint of a Swarm manager, and ${why} ` +
+          "(npm run lab -- cluster up makes a local Swarm and prints its endpoint)",
+      );
+    }
+    return problems;
+  }
 
   const addresses = probe.hostAddresses();
   const bindable = config.hostBindAddress === "0.0.0.0" || addresses.includes(config.hostBindAddress);

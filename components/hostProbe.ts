@@ -3,6 +3,7 @@
  * docker provider does), the host's interfaces and its sockets. Read-only: it binds a port only to
  * learn whether it is free, and lets go at once.
  */
+import { execFile } from "child_process";
 import * as http from "http";
 import * as net from "net";
 import * as os from "os";
@@ -67,6 +68,31 @@ export function realHostProbe(): HostProbe {
       return (JSON.parse(body) as Array<{ Names: string[] }>).flatMap((c) =>
         c.Names.map((n) => n.replace(/^\//, "")),
       );
+    },
+    swarmManagerProblem(dockerHost) {
+      // The docker CLI, since it reaches ssh:// hosts too (as the provider does).
+      const hostArgs = dockerHost ? ["-H", dockerHost] : [];
+      return new Promise((resolve) => {
+        execFile(
+          "docker",
+          [...hostArgs, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"],
+          { timeout: 15000 },
+          (error, stdout, stderr) => {
+            if (error) {
+              resolve(`no engine answers there (${(stderr || error.message).trim().split("\n")[0]})`);
+              return;
+            }
+            const [state, manager] = stdout.trim().split(" ");
+            resolve(
+              state !== "active"
+                ? `that engine is in no Swarm (its swarm state is ${state})`
+                : manager !== "true"
+                  ? "that engine is a Swarm worker, not a manager"
+                  : undefined,
+            );
+          },
+        );
+      });
     },
     async imageExists(reference) {
       const { status } = await dockerGet(`/images/${encodeURIComponent(reference)}/json`);

@@ -13,11 +13,13 @@ import { certificateIpAddresses, hostDialAddress } from "./hostAddress";
 import { hostAgentBundle } from "./hostAgent";
 import { LabImages } from "./images";
 import { LoadBalancer } from "./loadBalancer";
-import { labNaming } from "./naming";
+import { labNaming, type LabNaming } from "./naming";
 import { Pki } from "./pki";
+import { buildSwarmLab, type SwarmLabOutputs } from "./swarmLab";
 
 /** The stack's outputs: what `pulumi stack output` shows and the lab command prints. */
 export interface LabOutputs {
+  target: "docker";
   /** The lab's Docker network. */
   networkName: pulumi.Output<string>;
   /** Where agents send: inside the network (the balancer's alias) and from the host (published ports). */
@@ -50,9 +52,14 @@ export interface BuildOptions {
   heldContainers?: ReadonlySet<string>;
 }
 
-export function buildLab(config: LabConfig, options: BuildOptions = {}): LabOutputs {
-  const held = options.heldContainers ?? new Set<string>();
+/** The lab on the configured target: containers on one engine, or services on a Swarm (swarmLab.ts). */
+export function buildLab(config: LabConfig, options: BuildOptions = {}): LabOutputs | SwarmLabOutputs {
   const naming = labNaming(pulumi.getProject(), pulumi.getStack());
+  return config.target === "swarm" ? buildSwarmLab(config, naming) : buildDockerLab(config, naming, options);
+}
+
+function buildDockerLab(config: LabConfig, naming: LabNaming, options: BuildOptions): LabOutputs {
+  const held = options.heldContainers ?? new Set<string>();
 
   const network = new docker.Network("network", {
     name: naming.networkName,
@@ -117,6 +124,7 @@ export function buildLab(config: LabConfig, options: BuildOptions = {}): LabOutp
   });
 
   return {
+    target: "docker",
     networkName: network.name,
     balancerEndpoints: {
       inNetwork: {

@@ -8,12 +8,13 @@ import { readLabConfig, readRawSettings } from "./config";
 import { hostNotReady, hostProblems, type HostProbe } from "./hostChecks";
 import { realHostProbe } from "./hostProbe";
 import { buildLab, type BuildOptions, type LabOutputs } from "./lab";
+import type { SwarmLabOutputs } from "./swarmLab";
 import { labNaming, type LabNaming } from "./naming";
 
 export async function labProgram(
   probe: HostProbe = realHostProbe(),
   options: BuildOptions = {},
-): Promise<LabOutputs> {
+): Promise<LabOutputs | SwarmLabOutputs> {
   const raw = readRawSettings();
   const config = readLabConfig(raw);
   let naming: LabNaming;

@@ -4,7 +4,7 @@
  */
 import { labelKeys } from "./constants";
 
-export type LabRole = "network" | "haproxy" | "aggregator" | "agent" | "demo-app";
+export type LabRole = "network" | "haproxy" | "aggregator" | "agent" | "demo-app" | "swarm-file";
 
 export interface LabNaming {
   /** `<project>-<stack>`: the start of every Docker object name. */
@@ -23,6 +23,19 @@ export interface LabNaming {
   dataVolumeName(containerName: string): string;
   /** Volume holding a demo app's log file: written by the app, read by its agent. */
   logVolumeName(appName: string): string;
+  /** Swarm target: the agents' service (the aggregators' is the pool alias, the balancers' their alias). */
+  readonly agentServiceName: string;
+  /**
+   * Swarm target: the host name of balancer task `slot` (1-based, Swarm's task slot), which Docker's
+   * DNS resolves on the lab's network: the names agents list, one per balancer.
+   */
+  balancerTaskHostname(slot: number): string;
+  /**
+   * Swarm target: the name of a Swarm config or secret, `vhl-<stack>-<what>`, then `-<version>` (a
+   * digest of what makes it change) when given. Both are immutable, so a new version is a new object
+   * and the services using it roll. Short, since Swarm allows 64 characters.
+   */
+  swarmObjectName(what: string, version?: string): string;
   /** Docker labels for an object of this role. */
   labels(role: LabRole): Record<string, string>;
 }
@@ -50,6 +63,9 @@ export function labNaming(project: string, stack: string): LabNaming {
     demoAppName: (index) => `${prefix}-demo-app-${index}`,
     dataVolumeName: (containerName) => `${containerName}-data`,
     logVolumeName: (appName) => `${appName}-logs`,
+    agentServiceName: `${prefix}-agents`,
+    balancerTaskHostname: (slot) => `${prefix}-balancer-${slot}`,
+    swarmObjectName: (what, version) => `vhl-${stack}-${what}${version ? `-${version.slice(0, 10)}` : ""}`,
     labels: (role) => ({ [labelKeys.project]: project, [labelKeys.stack]: stack, [labelKeys.role]: role }),
   };
 }

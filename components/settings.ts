@@ -25,11 +25,24 @@ export type HealthCheckKind = (typeof healthCheckKinds)[number];
 export const healthCheckProfiles = ["standard", "fast"] as const;
 export type HealthCheckProfile = (typeof healthCheckProfiles)[number];
 
+/**
+ * Where the lab runs: `docker`, containers on one Docker engine (the local one); `swarm`, services on a
+ * Docker Swarm whose manager `dockerHost` names (docs/swarm.md).
+ */
+export const targets = ["docker", "swarm"] as const;
+export type Target = (typeof targets)[number];
+
 /** Key algorithms for the CA and every certificate: ECDSA P-256 or RSA 2048. */
 export const keyAlgorithms = ["ECDSA", "RSA"] as const;
 export type KeyAlgorithm = (typeof keyAlgorithms)[number];
 
 export interface LabConfig {
+  /** Where the lab runs: one Docker engine, or a Swarm. */
+  target: Target;
+  /** The Swarm manager's Docker endpoint (swarm only); undefined: the local engine (DOCKER_HOST). */
+  dockerHost: string | undefined;
+  /** HAProxy replicas, each on its own node (swarm only; the docker target runs one). */
+  balancerCount: number;
   /** Aggregator containers behind the balancer. */
   aggregatorCount: number;
   /** HAProxy `server-template` slots: the most aggregators the balancer can ever see. */
@@ -95,6 +108,9 @@ export const settingDefaults = {
   haproxyImage: "haproxy:3.4",
   vectorImage: `timberio/vector:${vectorVersion}-debian`,
   useLocalImages: false,
+  target: "docker",
+  dockerHost: "",
+  balancers: 2,
 } as const;
 
 export type SettingName = keyof typeof settingDefaults;
@@ -107,7 +123,12 @@ const limits = {
   certValidityHours: 10 * 8760,
   maxConnectionAgeSecs: 86400,
   caGeneration: 9999,
+  balancers: 9,
 };
+
+/** Docker endpoints the docker provider and CLI take: a unix socket path, tcp://host:port or ssh://[user@]host. */
+const dockerHostPattern =
+  /^(unix:\/\/\/\S+|tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}|ssh:\/\/([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:\d{1,5})?)$/;
 
 /** Thrown with every problem found, one line each, so a user fixes them all in one go. */
 export class LabConfigError extends Error {
@@ -208,7 +229,34 @@ export function parseLabConfig(raw: RawSettings & Readonly<Record<string, string
     problems.push(`${describe("useLocalImages")}; allowed: true or false`);
   }
 
+  const target = oneOf("target", targets);
+  const dockerHost = text("dockerHost");
+  if (dockerHost !== "" && !dockerHostPattern.test(dockerHost)) {
+    problems.push(
+      `${describe("dockerHost")}; allowed: empty (the local engine), unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`,
+    );
+  } else if (dockerHost !== "" && target === "docker") {
+    problems.push(
+      `${describe("dockerHost")}; allowed: empty with target docker (it runs on the local engine, DOCKER_HOST); a Swarm manager with target swarm`,
+    );
+  }
+  const balancerCount = wholeNumber("balancers", 1, limits.balancers);
+  if (target === "docker" && raw.balancers !== undefined && balancerCount !== 1) {
+    problems.push(
+      `${describe("balancers")}; allowed: 1 with target docker (one HAProxy); 1 to ${limits.balancers} with target swarm`,
+    );
+  }
+  // On a Swarm the balancers' ports are published on every node that runs one, on all its addresses.
+  if (target === "swarm" && raw.hostBindAddress !== undefined) {
+    problems.push(
+      `${describe("hostBindAddress")}; allowed: unset with target swarm (each balancer's node publishes the ports on all its addresses)`,
+    );
+  }
+
   const config: LabConfig = {
+    target,
+    dockerHost: dockerHost === "" ? undefined : dockerHost,
+    balancerCount,
     aggregatorCount,
     maxAggregators,
     agentCount,

@@ -133,6 +133,12 @@ export function aggregatorVectorConfig(spec: AggregatorVectorSpec): VectorConfig
 export interface AgentVectorSpec {
   /** Host name the agent dials: the balancer's, which every aggregator certificate names. */
   balancerHost: string;
+  /**
+   * Several balancers (the swarm target): the host names of each, all listed in the `vector` sink's
+   * `routing.endpoints`, so losing one loses nothing. Metrics still go to `balancerHost`, which then
+   * resolves to every balancer (the remote-write sink takes one endpoint).
+   */
+  balancerHosts?: string[];
   vectorPort: number;
   remoteWritePort: number;
   tls: TlsMaterial;
@@ -174,8 +180,7 @@ function sinksToBalancer(
     [componentIds.toBalancer]: {
       type: "vector",
       inputs: [logInput],
-      // 0.57 deprecates `address`; one endpoint: the balancer does the balancing.
-      routing: { endpoints: [`${spec.balancerHost}:${spec.vectorPort}`] },
+      routing: logRouting(spec),
       tls: clientTls(spec.tls, "vector"),
       buffer: delivery.buffer,
       // The file source checkpoints a line once it is in this sink's disk buffer (durable), and the
@@ -197,6 +202,24 @@ function sinksToBalancer(
       request: retryAtLeastEvery5s,
     },
   };
+}
+
+/**
+ * The `vector` sink's `routing` (0.57 deprecates `address`). One balancer: one endpoint, and the
+ * balancer does the balancing. Several: every one listed, balanced by Vector, and one that fails is
+ * tried again after 1 s, backing off to 5 s instead of the default hour, so a balancer back on its
+ * node (or moved to another) carries traffic again within seconds.
+ */
+function logRouting(spec: AgentVectorSpec): Record<string, unknown> {
+  const hosts = spec.balancerHosts ?? [spec.balancerHost];
+  const endpoints = hosts.map((host) => `${host}:${spec.vectorPort}`);
+  return hosts.length === 1
+    ? { endpoints }
+    : {
+        endpoints,
+        strategy: "load_balance",
+        health: { retry_initial_backoff_secs: 1, retry_max_duration_secs: 5 },
+      };
 }
 
 const metricSources: Record<string, VectorComponent> = {

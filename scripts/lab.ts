@@ -4,9 +4,10 @@
  * backend in .lab/state, creating it and the stack when missing: no account, no prompt. Stack settings
  * come from Pulumi.<stack>.yaml, so editing `aggregators` there and running `up` scales the lab.
  */
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { CommandError, type Stack } from "@pulumi/pulumi/automation";
-import { parseLabConfig, type RawSettings } from "../components/settings";
+import { parseLabConfig, type RawSettings, type Target } from "../components/settings";
 import { projectName } from "../components/constants";
 import { dockerProblem, hostNotReady } from "../components/hostChecks";
 import { realHostProbe } from "../components/hostProbe";
@@ -19,7 +20,9 @@ import { formatDrillReport, type DrillLab, type DrillResult } from "./drills/dri
 import { drills, findDrill } from "./drills";
 import { detectLabMode, type LabMode } from "./labMode";
 import { balancerServers, formatStatus, labContainers, stackDockerObjects } from "./labStatus";
-import { labOutputValues } from "./labOutputs";
+import { labOutputValues, swarmOutputValues, swarmUpSummary } from "./labOutputs";
+import { reachableEngines, removeTaskVolumes } from "./swarmVolumes";
+import { balancerViews, formatSwarmStatus, swarmNodes, swarmStackObjects, swarmTasks } from "./swarmStatus";
 import { commandErrorSummary, labStackOutputs, openLabStack } from "./runner";
 import { caRotationPhases, type RotationPhase } from "./caRotation";
 import { stackSettings, writeStackSettings, type SettingChanges } from "./stackSettings";
@@ -31,12 +34,19 @@ import { parseFramesOption, watchFrame } from "./watchView";
 const repoRoot = path.resolve(__dirname, "..");
 const backendDir = path.join(repoRoot, ".lab", "state");
 const usage =
-  "usage: npm run lab -- <up|preview|scale N|rotate-ca|status|watch [--frames N]|down|host-agent|drill --list|drill NAME> [--stack NAME]";
+  "usage: npm run lab -- <up|preview|scale N|rotate-ca|status|watch [--frames N]|down|host-agent|drill --list|drill NAME> [--stack NAME]\n" +
+  "       npm run lab -- cluster <up [N]|status|down>   (a local Docker Swarm for target swarm: docs/swarm.md)";
 
 /** Containers the program keeps as they run, while a rolling `up` replaces them one at a time. */
 const heldContainers = new Set<string>();
 
 function openStack(stackName: string, mode: LabMode, settings: RawSettings = stackSettings(stackName, mode)) {
+  if (mode.kind === "standins" && settings.target === "swarm") {
+    throw new Error(
+      'target: got "swarm"; allowed: docker in stand-ins mode (the stand-in docker plugin has no Swarm ' +
+        "services, secrets or configs): run with the bundle's real plugins (LAB_BUNDLE=DIR) or a full Pulumi installation",
+    );
+  }
   return openLabStack({
     stackName,
     backendDir,
@@ -64,8 +74,13 @@ async function reportInterruptedUpdate(stack: Stack): Promise<void> {
  * and re-created), and a container cut from its network (which a refresh does not see) is replaced.
  * Containers to replace roll one at a time (rollingUp.ts).
  */
-async function repairingUp(stack: Stack, onOutput?: (text: string) => void): Promise<RollingUpResult> {
+async function repairingUp(
+  stack: Stack,
+  onOutput?: (text: string) => void,
+  target: Target = "docker",
+): Promise<RollingUpResult> {
   await reportInterruptedUpdate(stack);
+  if (target === "swarm") return swarmUp(stack, onOutput);
   const cut = await containersCutFromTheirNetworks(stack);
   for (const { reason } of cut) console.log(`Changed behind Pulumi's back: ${reason}; replacing it.`);
   return rollingUp(stack, {
@@ -89,11 +104,28 @@ async function configuredUp(
 ): Promise<RollingUpResult> {
   const settings = stackSettings(stackName, mode, changes);
   if (Object.keys(changes).length > 0) writeStackSettings(stackName, changes);
-  return repairingUp(await openStack(stackName, mode, settings), onOutput);
+  return repairingUp(await openStack(stackName, mode, settings), onOutput, parseLabConfig(settings).target);
+}
+
+/**
+ * `up` on the swarm target: Swarm itself rolls each service's tasks (swarmService.ts `updateConfig`),
+ * and the provider waits until they have converged.
+ */
+async function swarmUp(stack: Stack, onOutput?: (text: string) => void): Promise<RollingUpResult> {
+  const result = await stack.up({ onOutput, color: "never", refresh: true });
+  const changes = Object.fromEntries(
+    Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same"),
+  ) as Record<string, number>;
+  return { outputs: result.outputs, changes, rolled: [] };
 }
 
 async function up(stackName: string, mode: LabMode, changes: SettingChanges = {}): Promise<void> {
   const { outputs } = await configuredUp(stackName, mode, changes, print);
+  const swarm = swarmOutputValues(outputs);
+  if (swarm) {
+    console.log(swarmUpSummary(stackName, mode, swarm));
+    return;
+  }
   const out = labOutputValues(outputs);
   if (!out) throw new Error(`stack ${stackName} has no outputs after up`);
   console.log(
@@ -144,6 +176,16 @@ async function rotateCa(
 }
 
 async function status(stackName: string, mode: LabMode): Promise<void> {
+  const swarm = swarmOutputValues(
+    await labStackOutputs({ stackName, backendDir, pulumiHome: mode.pulumiHome }),
+  );
+  if (swarm) {
+    const nodes = swarmNodes(swarm.dockerHost);
+    const tasks = swarmTasks(swarm.dockerHost, Object.values(swarm.serviceNames));
+    const views = await balancerViews(nodes, tasks, swarm.serviceNames.balancers, swarm.ports.stats);
+    console.log(formatSwarmStatus(nodes, tasks, views));
+    return;
+  }
   const containers = labContainers(projectName, stackName);
   if (containers.length === 0) {
     console.log(`No containers of stack ${stackName}: the lab is down.`);
@@ -183,9 +225,26 @@ async function watch(stackName: string, mode: LabMode, args: string[]): Promise<
 }
 
 async function down(stackName: string, mode: LabMode): Promise<void> {
-  const stack = await openStack(stackName, mode);
+  const settings = stackSettings(stackName, mode);
+  const stack = await openStack(stackName, mode, settings);
   await reportInterruptedUpdate(stack);
   await stack.destroy({ onOutput: print, color: "never" });
+  const config = parseLabConfig(settings);
+  if (config.target === "swarm") {
+    const dockerHost = config.dockerHost ?? "";
+    const engines = reachableEngines(dockerHost);
+    const left = [
+      ...Object.values(swarmStackObjects(dockerHost, projectName, stackName)).flat(),
+      ...(await removeTaskVolumes(engines, projectName, stackName)),
+    ];
+    console.log(
+      left.length === 0
+        ? `\nThe lab is down: no service, secret, config or network of stack ${stackName} is left, and no ` +
+            `task volume on ${engines.length === 1 ? "the manager" : `any of the ${engines.length} nodes`}.`
+        : `\nStill there: ${left.join(", ")}`,
+    );
+    return;
+  }
   const left = Object.values(stackDockerObjects(projectName, stackName)).flat();
   console.log(
     left.length === 0
@@ -262,6 +321,24 @@ async function drill(stackName: string, mode: LabMode, name: string | undefined)
   if (result.problems.length > 0) process.exitCode = 1;
 }
 
+/** `cluster up [N] | status | down` (scripts/cluster.sh), with the mode's images loaded on every node. */
+function cluster(mode: LabMode, args: string[]): void {
+  const [verb, ...rest] = args;
+  if (!["up", "status", "down"].includes(verb ?? "") || rest.length > (verb === "up" ? 1 : 0)) {
+    throw new Error(`cluster takes up [N], status or down. ${usage}`);
+  }
+  const images =
+    verb === "up"
+      ? [mode.configOverrides.haproxyImage, mode.configOverrides.vectorImage]
+          .filter((image): image is string => image !== undefined)
+          .flatMap((image) => ["--image", image])
+      : [];
+  const result = spawnSync("bash", [path.join(repoRoot, "scripts", "cluster.sh"), verb, ...rest, ...images], {
+    stdio: "inherit",
+  });
+  if (result.status !== 0) process.exitCode = result.status ?? 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const stackFlag = argv.indexOf("--stack");
   const stackName = stackFlag >= 0 ? argv[stackFlag + 1] : "dev";
@@ -276,6 +353,8 @@ async function main(argv: string[]): Promise<void> {
   const noDocker = rest[0] === "--list" ? undefined : await dockerProblem(realHostProbe());
   if (noDocker !== undefined) throw new Error(hostNotReady([noDocker]));
   switch (command) {
+    case "cluster":
+      return cluster(mode, rest);
     case "up":
       return up(stackName, mode);
     case "preview": {

@@ -27,6 +27,13 @@ describe("bad input through the lab command: refused by name, nothing created", 
 
   /** `npm run lab -- preview` with this stack file; its exit status and everything it printed. */
   function labWith(settings: string[], ...args: string[]): { status: number | null; output: string } {
+    return labWithEnv(settings, {}, ...args);
+  }
+  function labWithEnv(
+    settings: string[],
+    env: Record<string, string>,
+    ...args: string[]
+  ): { status: number | null; output: string } {
     fs.writeFileSync(
       stackFile,
       ["config:", ...settings.map((line) => `  ${projectName}:${line}`), ""].join("\n"),
@@ -34,6 +41,7 @@ describe("bad input through the lab command: refused by name, nothing created", 
     const run = spawnSync("npm", ["run", "--silent", "lab", "--", ...args], {
       cwd: repoRoot,
       encoding: "utf8",
+      env: { ...process.env, ...env },
     });
     return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
   }
@@ -59,12 +67,35 @@ describe("bad input through the lab command: refused by name, nothing created", 
       ["agents: many"],
       /agents: got "many"; allowed: a whole number from 1 to 64/,
     ],
+    [
+      "the swarm target on an engine that manages no Swarm (this host's own)",
+      ["target: swarm"],
+      /dockerHost: "" \(its default\); allowed: the Docker endpoint of a Swarm manager, and that engine is in no Swarm/,
+    ],
+    [
+      "the swarm target at an endpoint where no engine answers",
+      ["target: swarm", "dockerHost: unix:///tmp/no-swarm-here.sock"],
+      /dockerHost: got "unix:\/\/\/tmp\/no-swarm-here.sock"; allowed: the Docker endpoint of a Swarm manager, and no engine answers there/,
+    ],
   ])("%s", (_, settings, message) => {
     const { status, output } = labWith(settings, "up", "--stack", stackName);
     expect(status).not.toBe(0);
     expect(output).toMatch(message);
     expect(output).not.toMatch(/\n\s+at .*\(.*\.ts:\d+:\d+\)/); // no stack trace
     expect(stackDockerObjects(projectName, stackName)).toEqual(nothing);
+  });
+
+  it("the swarm target in stand-ins mode, whose docker plugin has no Swarm resources", () => {
+    const { status, output } = labWithEnv(
+      ["target: swarm"],
+      { LAB_MODE: "standins" },
+      "up",
+      "--stack",
+      stackName,
+    );
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/target: got "swarm"; allowed: docker in stand-ins mode/);
+    expect(output).not.toMatch(/\n\s+at .*\(.*\.ts:\d+:\d+\)/);
   });
 
   it("a stack name Docker cannot use, refused before a stack is made", () => {

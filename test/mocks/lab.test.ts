@@ -30,7 +30,7 @@ interface ContainerInputs {
 }
 
 const runLab = (raw: Record<string, string>, stack = "dev"): Promise<MockRun<LabOutputs>> =>
-  runUnderMocks(() => buildLab(parseLabConfig(raw)), { stack });
+  runUnderMocks(() => buildLab(parseLabConfig(raw)) as LabOutputs, { stack });
 
 /**
  * Container inputs with secrets revealed. (An upload list holding a key is secret as a whole: the SDK

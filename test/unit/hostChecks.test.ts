@@ -17,6 +17,7 @@ function fakeHost(overrides: Partial<HostProbe> = {}): HostProbe {
     portHolder: async () => undefined,
     containersPublishing: async () => [],
     imageExists: async () => true,
+    swarmManagerProblem: async () => undefined,
     ...overrides,
   };
 }
@@ -93,5 +94,35 @@ describe("host checks before anything is created", () => {
       imageExists: async () => false,
     });
     expect(await problemsFor({ useLocalImages: "true" }, probe)).toHaveLength(5);
+  });
+
+  describe("on the swarm target", () => {
+    const swarm = { target: "swarm", dockerHost: "unix:///run/manager.sock" };
+
+    it("ask only that dockerHost manages a Swarm: the host's ports and images are not its", async () => {
+      let asked: string | undefined;
+      const probe = fakeHost({
+        portHolder: async () => "another program",
+        imageExists: async () => false,
+        swarmManagerProblem: async (host) => {
+          asked = host;
+          return undefined;
+        },
+      });
+      expect(await problemsFor({ ...swarm, useLocalImages: "true" }, probe)).toEqual([]);
+      expect(asked).toBe("unix:///run/manager.sock");
+    });
+
+    it("refuse an engine that manages no Swarm, naming the setting and how to get one", async () => {
+      const probe = fakeHost({
+        swarmManagerProblem: async () => "that engine is in no Swarm (its swarm state is inactive)",
+      });
+      expect(await problemsFor(swarm, probe)).toEqual([
+        'dockerHost: got "unix:///run/manager.sock"; allowed: the Docker endpoint of a Swarm manager, and that engine is in no Swarm (its swarm state is inactive) (npm run lab -- cluster up makes a local Swarm and prints its endpoint)',
+      ]);
+      expect(await problemsFor({ target: "swarm" }, probe)).toEqual([
+        'dockerHost: "" (its default); allowed: the Docker endpoint of a Swarm manager, and that engine is in no Swarm (its swarm state is inactive) (npm run lab -- cluster up makes a local Swarm and prints its endpoint)',
+      ]);
+    });
   });
 });

@@ -42,4 +42,22 @@ describe("lab naming", () => {
       );
     },
   );
+
+  describe("on the swarm target", () => {
+    // The longest stack name allowed: its Swarm names must still fit Docker's limits.
+    const longest = labNaming("vector-ha-lab", "s".repeat(34));
+
+    it("names balancer tasks by slot as Swarm's hostname template makes them, within a DNS label", () => {
+      expect(naming.balancerTaskHostname(2)).toBe(`${naming.balancerHostname}-2`);
+      expect(longest.balancerTaskHostname(9).length).toBeLessThanOrEqual(63);
+    });
+
+    it("names configs and secrets short enough for Swarm's 64 characters, versioned when asked", () => {
+      expect(naming.swarmObjectName("agg-yaml", "0123456789abcdef")).toBe("vhl-dev-agg-yaml-0123456789");
+      expect(naming.swarmObjectName("agg-key")).toBe("vhl-dev-agg-key");
+      expect(longest.swarmObjectName("agent-yaml", "0123456789").length).toBeLessThanOrEqual(64);
+      // Pulumi adds 8 characters (a dash and 7 random ones) to a secret's name.
+      expect(longest.swarmObjectName("agent-key").length + 8).toBeLessThanOrEqual(64);
+    });
+  });
 });

@@ -36,7 +36,25 @@ describe("stack config: good input", () => {
       haproxyImage: "haproxy:3.4",
       vectorImage: "timberio/vector:0.57.0-debian",
       useLocalImages: false,
+      target: "docker",
+      dockerHost: undefined,
+      balancerCount: 2,
     });
+  });
+
+  it("takes the swarm target with a manager's endpoint and a balancer count", () => {
+    for (const dockerHost of [
+      "unix:///run/vector-ha-lab/cluster/node-1/docker.sock",
+      "tcp://10.0.0.5:2376",
+      "ssh://ops@swarm-1",
+    ]) {
+      expect(parseLabConfig({ target: "swarm", dockerHost, balancers: "3" })).toMatchObject({
+        target: "swarm",
+        dockerHost,
+        balancerCount: 3,
+      });
+    }
+    expect(parseLabConfig({ target: "swarm" })).toMatchObject({ dockerHost: undefined, balancerCount: 2 });
   });
 
   it("types every value it is given as a string, as `pulumi config` stores them", () => {
@@ -127,6 +145,24 @@ describe("stack config: each bad value gets a message naming the setting, the va
       'hostBindAddress: got "localhost"; allowed: an IPv4 address of this host',
     ],
     [{ useLocalImages: "yes" }, 'useLocalImages: got "yes"; allowed: true or false'],
+    [{ target: "kubernetes" }, 'target: got "kubernetes"; allowed: one of docker, swarm'],
+    [
+      { target: "swarm", dockerHost: "http://manager:2375" },
+      'dockerHost: got "http://manager:2375"; allowed: empty (the local engine), unix:///path/to/docker.sock, tcp://host:port or ssh://user@host',
+    ],
+    [
+      { dockerHost: "tcp://10.0.0.5:2376" },
+      'dockerHost: got "tcp://10.0.0.5:2376"; allowed: empty with target docker (it runs on the local engine, DOCKER_HOST); a Swarm manager with target swarm',
+    ],
+    [{ target: "swarm", balancers: "0" }, 'balancers: got "0"; allowed: a whole number from 1 to 9'],
+    [
+      { balancers: "2" },
+      'balancers: got "2"; allowed: 1 with target docker (one HAProxy); 1 to 9 with target swarm',
+    ],
+    [
+      { target: "swarm", hostBindAddress: "0.0.0.0" },
+      'hostBindAddress: got "0.0.0.0"; allowed: unset with target swarm (each balancer\'s node publishes the ports on all its addresses)',
+    ],
     [
       { certEarlyRenewalHours: "11", certValidityHours: "10" },
       'certEarlyRenewalHours: got "11"; allowed: a whole number from 0 to certValidityHours (10)',

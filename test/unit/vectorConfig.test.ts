@@ -33,6 +33,10 @@ describe("rendered Vector configs conform to Vector 0.57's reference", () => {
       maxConnectionAgeSecs: 60,
     }),
     "agent with a disk buffer": agentVectorConfig(agentSpec),
+    "agent of the swarm target, dialling every balancer": agentVectorConfig({
+      ...agentSpec,
+      balancerHosts: ["vector-ha-lab-dev-balancer-1", "vector-ha-lab-dev-balancer-2"],
+    }),
     "host agent with a memory buffer and inline PEM": hostAgentVectorConfig({
       ...agentSpec,
       agentName: "vector-ha-lab-dev-host-agent",
@@ -149,6 +153,23 @@ describe("agent config", () => {
     expect(toBalancer.routing).toEqual({ endpoints: ["vector-ha-lab-dev-balancer:19093"] });
     expect(toBalancer.address).toBeUndefined();
     expect(metrics.endpoint).toBe("https://vector-ha-lab-dev-balancer:19094/");
+  });
+
+  it("with several balancers (the swarm target), lists every one and retries a failed one within 5 s", () => {
+    const swarm = agentVectorConfig({
+      ...agentSpec,
+      balancerHosts: ["vector-ha-lab-dev-balancer-1", "vector-ha-lab-dev-balancer-2"],
+    });
+    expect(swarm.sinks[componentIds.toBalancer].routing).toEqual({
+      endpoints: ["vector-ha-lab-dev-balancer-1:19093", "vector-ha-lab-dev-balancer-2:19093"],
+      strategy: "load_balance",
+      // Vector's default backs off to an hour: a balancer back on its node would stay unused that long.
+      health: { retry_initial_backoff_secs: 1, retry_max_duration_secs: 5 },
+    });
+    // Remote write takes one endpoint: the balancers' service name, which resolves to every one.
+    expect(swarm.sinks[componentIds.metricsToBalancer].endpoint).toBe(
+      "https://vector-ha-lab-dev-balancer:19094/",
+    );
   });
 
   it("verifies the aggregator's certificate and the name it dialled, and presents its own", () => {

@@ -64,6 +64,14 @@ function validate(config: VectorConfig, cwd: string, ...flags: string[]) {
       ],
       ["agent", () => agentVectorConfig(devAgentSpec)],
       [
+        "agent of the swarm target, dialling every balancer",
+        () =>
+          agentVectorConfig({
+            ...devAgentSpec,
+            balancerHosts: ["vector-ha-lab-dev-balancer-1", "vector-ha-lab-dev-balancer-2"],
+          }),
+      ],
+      [
         "agent, other ports",
         () => agentVectorConfig({ ...devAgentSpec, vectorPort: 20001, remoteWritePort: 20002 }),
       ],
