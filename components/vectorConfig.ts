@@ -170,6 +170,18 @@ export function demoEventsSource(agentName: string, intervalSecs: number, count?
  */
 const retryAtLeastEvery5s = { retry_max_duration_secs: 5 };
 
+/**
+ * With several balancers on several hosts (the swarm target), a request in flight to a balancer whose
+ * host lost power gets no answer and no reset: it waits out `timeout_secs`, 60 s by default, before it
+ * is retried elsewhere (seen on the local cluster: the events came 61 s late; an agent stopped in that
+ * minute lost them). 10 s is still hundreds of times what a request takes here.
+ */
+function requestSettings(spec: AgentVectorSpec): Record<string, number> {
+  return (spec.balancerHosts?.length ?? 1) > 1
+    ? { ...retryAtLeastEvery5s, timeout_secs: 10 }
+    : retryAtLeastEvery5s;
+}
+
 /** The two sinks every agent has: logs over Vector's protocol and metrics over remote write, both to the balancer. */
 function sinksToBalancer(
   spec: AgentVectorSpec,
@@ -186,7 +198,7 @@ function sinksToBalancer(
       // The file source checkpoints a line once it is in this sink's disk buffer (durable), and the
       // buffer lets go of it only once an aggregator has acknowledged it: nothing lost in between.
       acknowledgements: { enabled: delivery.acknowledgeLogs },
-      request: retryAtLeastEvery5s,
+      request: requestSettings(spec),
     },
     [componentIds.metricsToBalancer]: {
       type: "prometheus_remote_write",
@@ -199,7 +211,7 @@ function sinksToBalancer(
       acknowledgements: { enabled: false },
       // Its health check is a GET, which the aggregator's remote-write source answers 405.
       healthcheck: { enabled: false },
-      request: retryAtLeastEvery5s,
+      request: requestSettings(spec),
     },
   };
 }

@@ -44,7 +44,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 ensure_debian_packages() {
   # docker-compose: only the lifecycle benchmark (scripts/bench/lifecycle.ts) runs it, to compare with.
-  local wanted=(docker.io docker-compose haproxy openssl debootstrap busybox-static) missing=() pkg
+  # iproute2: the local Swarm's network namespaces and links (scripts/cluster.sh).
+  local wanted=(docker.io docker-compose haproxy openssl debootstrap busybox-static iproute2) missing=() pkg
   for pkg in "${wanted[@]}"; do
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
       say "apt: $pkg $(dpkg-query -W -f='${Version}' "$pkg") already installed"

@@ -166,6 +166,10 @@ describe("agent config", () => {
       // Vector's default backs off to an hour: a balancer back on its node would stay unused that long.
       health: { retry_initial_backoff_secs: 1, retry_max_duration_secs: 5 },
     });
+    // A request to a balancer whose host lost power waits out its timeout before it is retried.
+    for (const sink of [componentIds.toBalancer, componentIds.metricsToBalancer]) {
+      expect(swarm.sinks[sink].request).toEqual({ retry_max_duration_secs: 5, timeout_secs: 10 });
+    }
     // Remote write takes one endpoint: the balancers' service name, which resolves to every one.
     expect(swarm.sinks[componentIds.metricsToBalancer].endpoint).toBe(
       "https://vector-ha-lab-dev-balancer:19094/",

@@ -97,7 +97,11 @@ function validate(config: VectorConfig, cwd: string, ...flags: string[]) {
 
     it("host agent, full validation in an empty folder (environment checks, no health checks)", () => {
       const cwd = fs.mkdtempSync(path.join(dir, "host-"));
-      const result = validate(configs[4][1](), cwd, "--skip-healthchecks");
+      const result = validate(
+        configs.find(([name]) => name === "host agent")![1](),
+        cwd,
+        "--skip-healthchecks",
+      );
       expect(result.problems).toEqual([]);
       expect(result.status).toBe(0);
       // It keeps no state: Vector wrote nothing into the folder it was started in.
