@@ -199,19 +199,29 @@ const agentsOn = (node: ClusterNode): string[] =>
 const highest = (byAgent: Map<string, number[]>): Record<string, number> =>
   Object.fromEntries([...byAgent].map(([agent, seqs]) => [agent, Math.max(...seqs)]));
 
-/** Waits until every agent identity still running delivered at least `more` events past `before`. */
+/**
+ * Waits until each of `agents` (default: as many identities as agent tasks run, replacements
+ * included) delivered at least `more` events past `before`.
+ */
 async function agentsDeliverPast(
   before: Record<string, number>,
   more: number,
   withinMs: number,
+  agents?: string[],
 ): Promise<void> {
-  await until(`every running agent delivers ${more} more events`, withinMs, () => {
+  const who = agents ? `agents ${agents.join(", ")}` : "every running agent";
+  await until(`${who} deliver ${more} more events`, withinMs, () => {
     const now = highest(received());
-    const agentHosts = tasksOf(naming.agentServiceName).map((t) => t.name);
-    const moved = Object.entries(now).filter(([agent, top]) => top >= (before[agent] ?? 0) + more);
-    return moved.length >= agentHosts.length ? true : undefined;
+    const moved = Object.keys(now).filter((agent) => now[agent] >= (before[agent] ?? 0) + more);
+    const done = agents
+      ? agents.every((agent) => moved.includes(agent))
+      : moved.length >= tasksOf(naming.agentServiceName).length;
+    return done ? true : undefined;
   });
 }
+
+/** The agents running on every node but `victim`: those a node's loss must not stop. */
+const survivorsOf = (victim: ClusterNode): string[] => nodes.filter((n) => n !== victim).flatMap(agentsOn);
 
 function stackFileSettings(): string {
   return [
@@ -426,7 +436,7 @@ describeIf(swarmPossible)("the lab on a local Docker Swarm of 3 nodes", () => {
       );
       timings["aggregator node off → replica count back"] = `${(restoredMs / 1000).toFixed(1)} s`;
       await balancersSee(4);
-      await agentsDeliverPast(before, inFlight + 10, 90000);
+      await agentsDeliverPast(before, inFlight + 10, 120000);
       const lost = await noGaps(dead);
       timings["aggregator node off → lost with the node's own agent"] = JSON.stringify(lost);
     });
@@ -440,12 +450,16 @@ describeIf(swarmPossible)("the lab on a local Docker Swarm of 3 nodes", () => {
     );
     const before = highest(received());
     const dead = agentsOn(victim);
+    const survivors = survivorsOf(victim);
     await withNodeOff(victim, async (offAt) => {
-      await agentsDeliverPast(before, 5, 60000);
-      timings["balancer node off → every running agent delivered 5 more"] =
+      await agentsDeliverPast(before, 5, 60000, survivors);
+      timings["balancer node off → every surviving agent delivered 5 more"] =
         `${((Date.now() - offAt) / 1000).toFixed(1)} s`;
-      // Then long enough that every number sent around the loss is settled, and checked.
-      await agentsDeliverPast(before, inFlight + 10, 90000);
+      // Then long enough that every number sent around the loss is settled, and checked; a replacement
+      // for an agent that died with the node must deliver too.
+      await agentsDeliverPast(before, inFlight + 10, 120000);
+      timings["balancer node off → every agent, replacements included, delivered 30 more"] =
+        `${((Date.now() - offAt) / 1000).toFixed(1)} s`;
       const lost = await noGaps(dead);
       timings["balancer node off → lost with the node's own agent"] = JSON.stringify(lost);
     });
@@ -470,7 +484,7 @@ describeIf(swarmPossible)("the lab on a local Docker Swarm of 3 nodes", () => {
     // Passthrough: HAProxy holds no certificate, so a rotation leaves the balancers alone.
     expect(taskIds(naming.balancerHostname).sort()).toEqual(before[naming.balancerHostname].sort());
     await balancersSee(4);
-    await agentsDeliverPast(highest(received()), inFlight + 10, 90000);
+    await agentsDeliverPast(highest(received()), inFlight + 10, 120000);
     expect(await noGaps()).toEqual({});
   });
 
