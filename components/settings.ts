@@ -241,15 +241,16 @@ export function parseLabConfig(raw: RawSettings & Readonly<Record<string, string
     );
   }
   const balancerCount = wholeNumber("balancers", 1, limits.balancers);
-  if (target === "docker" && raw.balancers !== undefined && balancerCount !== 1) {
+  // Compared with the default, not with "set": plain `pulumi up` passes Pulumi.yaml's defaults as values.
+  if (target === "docker" && balancerCount !== 1 && balancerCount !== settingDefaults.balancers) {
     problems.push(
-      `${describe("balancers")}; allowed: 1 with target docker (one HAProxy); 1 to ${limits.balancers} with target swarm`,
+      `${describe("balancers")}; allowed: 1 or its default with target docker (one HAProxy); 1 to ${limits.balancers} with target swarm`,
     );
   }
   // On a Swarm the balancers' ports are published on every node that runs one, on all its addresses.
-  if (target === "swarm" && raw.hostBindAddress !== undefined) {
+  if (target === "swarm" && text("hostBindAddress") !== settingDefaults.hostBindAddress) {
     problems.push(
-      `${describe("hostBindAddress")}; allowed: unset with target swarm (each balancer's node publishes the ports on all its addresses)`,
+      `${describe("hostBindAddress")}; allowed: its default with target swarm (each balancer's node publishes the ports on all its addresses)`,
     );
   }
 

@@ -55,6 +55,12 @@ describe("stack config: good input", () => {
       });
     }
     expect(parseLabConfig({ target: "swarm" })).toMatchObject({ dockerHost: undefined, balancerCount: 2 });
+    // As plain `pulumi up` passes them: every setting, the defaults from Pulumi.yaml included.
+    const asPulumiPassesThem = Object.fromEntries(
+      Object.entries(settingDefaults).map(([k, v]) => [k, String(v)]),
+    );
+    expect(parseLabConfig(asPulumiPassesThem).target).toBe("docker");
+    expect(parseLabConfig({ ...asPulumiPassesThem, target: "swarm" }).target).toBe("swarm");
   });
 
   it("types every value it is given as a string, as `pulumi config` stores them", () => {
@@ -156,12 +162,12 @@ describe("stack config: each bad value gets a message naming the setting, the va
     ],
     [{ target: "swarm", balancers: "0" }, 'balancers: got "0"; allowed: a whole number from 1 to 9'],
     [
-      { balancers: "2" },
-      'balancers: got "2"; allowed: 1 with target docker (one HAProxy); 1 to 9 with target swarm',
+      { balancers: "3" },
+      'balancers: got "3"; allowed: 1 or its default with target docker (one HAProxy); 1 to 9 with target swarm',
     ],
     [
       { target: "swarm", hostBindAddress: "0.0.0.0" },
-      'hostBindAddress: got "0.0.0.0"; allowed: unset with target swarm (each balancer\'s node publishes the ports on all its addresses)',
+      'hostBindAddress: got "0.0.0.0"; allowed: its default with target swarm (each balancer\'s node publishes the ports on all its addresses)',
     ],
     [
       { certEarlyRenewalHours: "11", certValidityHours: "10" },
