@@ -14,7 +14,7 @@ import { hostAgentBundle } from "./hostAgent";
 import { LabImages } from "./images";
 import { LoadBalancer } from "./loadBalancer";
 import { labNaming, type LabNaming } from "./naming";
-import { Pki } from "./pki";
+import { labPki } from "./pki";
 import { buildSwarmLab, type SwarmLabOutputs } from "./swarmLab";
 
 /** The stack's outputs: what `pulumi stack output` shows and the lab command prints. */
@@ -65,14 +65,7 @@ function buildDockerLab(config: LabConfig, naming: LabNaming, options: BuildOpti
     name: naming.networkName,
     labels: dockerLabels(naming.labels("network")),
   });
-  const pki = new Pki("pki", {
-    caName: `${naming.prefix} CA`,
-    generation: config.caGeneration,
-    alsoTrusted: config.caAlsoTrusted,
-    keyAlgorithm: config.keyAlgorithm,
-    validityHours: config.certValidityHours,
-    earlyRenewalHours: config.certEarlyRenewalHours,
-  });
+  const pki = labPki(config, naming.prefix);
   const images = new LabImages("images", config);
 
   const aggregators = new AggregatorPool("aggregators", {

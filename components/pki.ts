@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { assertNever } from "./assertNever";
 import { projectName } from "./constants";
-import type { KeyAlgorithm } from "./settings";
+import type { KeyAlgorithm, LabConfig } from "./settings";
 
 export interface PkiArgs {
   /** Names the CA in its subject, e.g. `vector-ha-lab-dev CA`. */
@@ -152,4 +152,16 @@ export class Pki extends pulumi.ComponentResource {
     );
     return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
   }
+}
+
+/** The lab's PKI as the stack config sets it: the same CA and certificate settings on every target. */
+export function labPki(config: LabConfig, prefix: string): Pki {
+  return new Pki("pki", {
+    caName: `${prefix} CA`,
+    generation: config.caGeneration,
+    alsoTrusted: config.caAlsoTrusted,
+    keyAlgorithm: config.keyAlgorithm,
+    validityHours: config.certValidityHours,
+    earlyRenewalHours: config.certEarlyRenewalHours,
+  });
 }

@@ -14,7 +14,7 @@ import { aggregatorHealthcheck } from "./aggregatorPool";
 import { agentEventIntervalSecs } from "./agentFleet";
 import { demoAppScript } from "./demoApp";
 import type { LabNaming } from "./naming";
-import { Pki } from "./pki";
+import { labPki } from "./pki";
 import type { LabConfig } from "./settings";
 import { SwarmFiles, type SwarmFile } from "./swarmFiles";
 import { declareSwarmService, slotHostname } from "./swarmService";
@@ -59,14 +59,7 @@ export function buildSwarmLab(config: LabConfig, naming: LabNaming): SwarmLabOut
     },
     opts,
   );
-  const pki = new Pki("pki", {
-    caName: `${naming.prefix} CA`,
-    generation: config.caGeneration,
-    alsoTrusted: config.caAlsoTrusted,
-    keyAlgorithm: config.keyAlgorithm,
-    validityHours: config.certValidityHours,
-    earlyRenewalHours: config.certEarlyRenewalHours,
-  });
+  const pki = labPki(config, naming.prefix);
   const files = new SwarmFiles(naming, opts);
   const ca = files.secret("ca", vectorPaths.caCert, pki.caCertPem);
   const balancerHostnames = Array.from({ length: config.balancerCount }, (_, i) =>

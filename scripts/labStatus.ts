@@ -22,20 +22,21 @@ export interface LabContainer {
   addresses: string[];
 }
 
+/** Docker CLI `--filter` arguments selecting the objects that carry the stack's labels. */
+export function stackLabelFilters(project: string, stack: string): string[] {
+  return [
+    "--filter",
+    `label=${labelKeys.project}=${project}`,
+    "--filter",
+    `label=${labelKeys.stack}=${stack}`,
+  ];
+}
+
 /** The stack's containers (by label), from `docker inspect`. */
 export function labContainers(project: string, stack: string): LabContainer[] {
-  const ids = execFileSync(
-    "docker",
-    [
-      "ps",
-      "-aq",
-      "--filter",
-      `label=${labelKeys.project}=${project}`,
-      "--filter",
-      `label=${labelKeys.stack}=${stack}`,
-    ],
-    { encoding: "utf8" },
-  )
+  const ids = execFileSync("docker", ["ps", "-aq", ...stackLabelFilters(project, stack)], {
+    encoding: "utf8",
+  })
     .split("\n")
     .filter(Boolean);
   if (ids.length === 0) return [];
@@ -58,12 +59,7 @@ export function labContainers(project: string, stack: string): LabContainer[] {
 
 /** Names of every Docker object carrying the stack's labels: what `down` must leave empty. */
 export function stackDockerObjects(project: string, stack: string): Record<string, string[]> {
-  const filters = [
-    "--filter",
-    `label=${labelKeys.project}=${project}`,
-    "--filter",
-    `label=${labelKeys.stack}=${stack}`,
-  ];
+  const filters = stackLabelFilters(project, stack);
   const list = (...args: string[]): string[] =>
     execFileSync("docker", [...args, ...filters], { encoding: "utf8" })
       .split("\n")

@@ -4,9 +4,8 @@
  * through the manager's Docker API (`dockerHost`), so it works on real hosts as on the local cluster.
  */
 import { execFileSync } from "child_process";
-import { labelKeys } from "../components/constants";
 import type { BackendServerStats } from "./haproxyStats";
-import { balancerServers } from "./labStatus";
+import { balancerServers, stackLabelFilters } from "./labStatus";
 
 export interface SwarmNode {
   hostname: string;
@@ -85,12 +84,7 @@ export function swarmStackObjects(
   project: string,
   stack: string,
 ): Record<string, string[]> {
-  const filters = [
-    "--filter",
-    `label=${labelKeys.project}=${project}`,
-    "--filter",
-    `label=${labelKeys.stack}=${stack}`,
-  ];
+  const filters = stackLabelFilters(project, stack);
   const list = (...args: string[]): string[] =>
     managerDocker(dockerHost, [...args, ...filters])
       .split("\n")

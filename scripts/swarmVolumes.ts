@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { labelKeys } from "../components/constants";
+import { stackLabelFilters } from "./labStatus";
 import { managerDocker } from "./swarmStatus";
 
 const clusterScript = path.resolve(__dirname, "cluster.sh");
@@ -31,15 +31,7 @@ export function reachableEngines(dockerHost: string): string[] {
 }
 
 const stackVolumes = (engine: string, project: string, stack: string): string[] =>
-  managerDocker(engine, [
-    "volume",
-    "ls",
-    "-q",
-    "--filter",
-    `label=${labelKeys.project}=${project}`,
-    "--filter",
-    `label=${labelKeys.stack}=${stack}`,
-  ])
+  managerDocker(engine, ["volume", "ls", "-q", ...stackLabelFilters(project, stack)])
     .split("\n")
     .filter(Boolean);
 
