@@ -38,8 +38,11 @@ describe("npm run bench -- --smoke", () => {
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
   it("runs every benchmark to the end", () => {
-    if (run.status !== 0)
-      throw new Error(`npm run bench -- --smoke exited ${run.status}:\n${run.stderr.slice(-4000)}`);
+    if (run.status !== 0) {
+      // The runner's own one-line reason first: a CI log cut short still shows it.
+      const reason = run.stderr.split("\n").find((line) => line.startsWith("bench: ")) ?? "";
+      throw new Error(`npm run bench -- --smoke exited ${run.status}: ${reason}\n${run.stderr.slice(-3000)}`);
+    }
     for (const benchmark of benchmarks)
       expect(run.stdout).toContain(`== ${benchmark.name}: ${benchmark.summary}`);
   });

@@ -215,14 +215,64 @@ async function agentsDeliverPast(
   agents?: string[],
 ): Promise<void> {
   const who = agents ? `agents ${agents.join(", ")}` : "every running agent";
-  await until(`${who} deliver ${more} more events`, withinMs, () => {
-    const now = highest(received());
-    const moved = Object.keys(now).filter((agent) => now[agent] >= (before[agent] ?? 0) + more);
-    const done = agents
-      ? agents.every((agent) => moved.includes(agent))
-      : moved.length >= tasksOf(naming.agentServiceName).length;
-    return done ? true : undefined;
-  });
+  let now: Record<string, number> = {};
+  try {
+    await until(`${who} deliver ${more} more events`, withinMs, () => {
+      now = highest(received());
+      const moved = Object.keys(now).filter((agent) => now[agent] >= (before[agent] ?? 0) + more);
+      const done = agents
+        ? agents.every((agent) => moved.includes(agent))
+        : moved.length >= tasksOf(naming.agentServiceName).length;
+      return done ? true : undefined;
+    });
+  } catch (error) {
+    const stuck = (agents ?? nodes.flatMap(safeAgentsOn)).filter(
+      (agent) => !(now[agent] >= (before[agent] ?? 0) + more),
+    );
+    throw new Error(
+      `${(error as Error).message}\nbefore: ${JSON.stringify(before)}\nnow: ${JSON.stringify(now)}\n` +
+        stuck.map(agentLogTail).join("\n"),
+    );
+  }
+}
+
+/** The agents on `node`, or none if it does not answer (powered off). */
+function safeAgentsOn(node: ClusterNode): string[] {
+  try {
+    return agentsOn(node);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where agent `agent` runs (or ran: an exited container is listed too), its state, and the last lines
+ * its Vector logged: what a stuck agent's failure shows.
+ */
+function agentLogTail(agent: string): string {
+  for (const node of nodes) {
+    const found = spawnSync("docker", ["-H", node.dockerHost, "ps", "-aq", "--filter", `id=${agent}`], {
+      encoding: "utf8",
+    });
+    if (!found.stdout.trim()) continue;
+    const state = spawnSync(
+      "docker",
+      [
+        "-H",
+        node.dockerHost,
+        "inspect",
+        "-f",
+        "{{.State.Status}} exit {{.State.ExitCode}} at {{.State.FinishedAt}}",
+        agent,
+      ],
+      { encoding: "utf8" },
+    );
+    const logs = spawnSync("docker", ["-H", node.dockerHost, "logs", "--tail", "25", agent], {
+      encoding: "utf8",
+    });
+    return `agent ${agent} on ${node.hostname} (${state.stdout.trim()}), its last log lines:\n${logs.stdout}${logs.stderr}`;
+  }
+  return `agent ${agent}: on no node that answers`;
 }
 
 /** The agents running on every node but `victim`: those a node's loss must not stop. */
