@@ -8,7 +8,7 @@
  * Reference: https://docs.haproxy.org/2.6/configuration.html (resolvers: 5.3, server-template: 4.2).
  */
 import { assertNever } from "./assertNever";
-import type { BalanceAlgorithm, HealthCheckKind, HealthCheckProfile } from "./settings";
+import type { BalanceAlgorithm, HealthCheckKind, HealthCheckProfile, LabConfig } from "./settings";
 import { aggregatorPorts, dockerDnsAddress } from "./constants";
 
 export interface HaproxySpec {
@@ -28,6 +28,20 @@ export interface HaproxySpec {
   maxAggregators: number;
   /** The network alias every aggregator carries. */
   aggregatorPoolHostname: string;
+}
+
+/** The balancer's spec from the stack's settings: one place for both targets (container and Swarm). */
+export function haproxySpecOf(config: LabConfig, aggregatorPoolHostname: string): HaproxySpec {
+  return {
+    vectorPort: config.vectorPort,
+    remoteWritePort: config.remoteWritePort,
+    statsPort: config.statsPort,
+    balance: config.balance,
+    healthCheck: config.healthCheck,
+    healthCheckProfile: config.healthCheckProfile,
+    maxAggregators: config.maxAggregators,
+    aggregatorPoolHostname,
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import { AggregatorPool } from "./aggregatorPool";
 import type { LabConfig } from "./settings";
 import { dockerLabels } from "./dockerLabels";
 import { certificateIpAddresses, hostDialAddress } from "./hostAddress";
+import { haproxySpecOf } from "./haproxyConfig";
 import { hostAgentBundle } from "./hostAgent";
 import { LabImages } from "./images";
 import { LoadBalancer } from "./loadBalancer";
@@ -85,13 +86,7 @@ function buildDockerLab(config: LabConfig, naming: LabNaming, options: BuildOpti
     networkName: network.name,
     image: images.haproxyImageId,
     hostBindAddress: config.hostBindAddress,
-    vectorPort: config.vectorPort,
-    remoteWritePort: config.remoteWritePort,
-    statsPort: config.statsPort,
-    balance: config.balance,
-    healthCheck: config.healthCheck,
-    healthCheckProfile: config.healthCheckProfile,
-    maxAggregators: config.maxAggregators,
+    haproxy: haproxySpecOf(config, naming.aggregatorPoolHostname),
     startAfter: [aggregators],
   });
 

@@ -10,7 +10,9 @@ import { dockerLabels } from "./dockerLabels";
 import { renderHaproxyConfig, type HaproxySpec } from "./haproxyConfig";
 import type { LabNaming } from "./naming";
 
-export interface LoadBalancerArgs extends Omit<HaproxySpec, "aggregatorPoolHostname"> {
+export interface LoadBalancerArgs {
+  /** What haproxy.cfg is rendered from (its ports are also the ones published). */
+  haproxy: HaproxySpec;
   /** The stack's names and labels (the balancer's alias, the aggregators' pool alias). */
   naming: LabNaming;
   /** The lab's network. */
@@ -32,17 +34,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vector-ha-lab:index:LoadBalancer", name, {}, opts);
-    const { naming } = args;
-    const haproxyCfg = renderHaproxyConfig({
-      vectorPort: args.vectorPort,
-      remoteWritePort: args.remoteWritePort,
-      statsPort: args.statsPort,
-      balance: args.balance,
-      healthCheck: args.healthCheck,
-      healthCheckProfile: args.healthCheckProfile,
-      maxAggregators: args.maxAggregators,
-      aggregatorPoolHostname: naming.aggregatorPoolHostname,
-    });
+    const { naming, haproxy } = args;
+    const haproxyCfg = renderHaproxyConfig(haproxy);
     const publish = (port: number): docker.types.input.ContainerPort => ({
       internal: port,
       external: port,
@@ -59,7 +52,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         labels: dockerLabels(naming.labels("haproxy")),
         restart: "unless-stopped",
         networksAdvanced: [{ name: args.networkName, aliases: [naming.balancerHostname] }],
-        ports: [publish(args.vectorPort), publish(args.remoteWritePort), publish(args.statsPort)],
+        ports: [publish(haproxy.vectorPort), publish(haproxy.remoteWritePort), publish(haproxy.statsPort)],
         uploads: [{ file: haproxyConfigPath, content: haproxyCfg }],
       },
       // Its name is fixed: the old one must go before the new one can take it.

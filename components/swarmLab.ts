@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { haproxyConfigPath, vectorPaths } from "./constants";
 import { dockerLabels } from "./dockerLabels";
-import { renderHaproxyConfig } from "./haproxyConfig";
+import { haproxySpecOf, renderHaproxyConfig } from "./haproxyConfig";
 import { aggregatorHealthcheck } from "./aggregatorPool";
 import { agentEventIntervalSecs } from "./agentFleet";
 import { demoAppScript } from "./demoApp";
@@ -128,16 +128,7 @@ export function buildSwarmLab(config: LabConfig, naming: LabNaming): SwarmLabOut
         files.config(
           "lb-cfg",
           haproxyConfigPath,
-          renderHaproxyConfig({
-            vectorPort: config.vectorPort,
-            remoteWritePort: config.remoteWritePort,
-            statsPort: config.statsPort,
-            balance: config.balance,
-            healthCheck: config.healthCheck,
-            healthCheckProfile: config.healthCheckProfile,
-            maxAggregators: config.maxAggregators,
-            aggregatorPoolHostname: naming.aggregatorPoolHostname,
-          }),
+          renderHaproxyConfig(haproxySpecOf(config, naming.aggregatorPoolHostname)),
         ),
       ],
       maxReplicasPerNode: 1,

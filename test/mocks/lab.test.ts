@@ -127,6 +127,8 @@ describe.each(configurations)("the lab with %s", (_, raw, stack) => {
     ]);
     const haproxyCfg = String(reveal(containerNamed(run, `${prefix}-haproxy`).uploads[0].content));
     expect(haproxyCfg).toContain(`${prefix}-aggregators:`);
+    // The stack's `balance` (one case sets leastconn, not the default) reaches both backends.
+    expect(haproxyCfg.match(new RegExp(`^\\s*balance ${config.balance}$`, "gm"))).toHaveLength(2);
   });
 
   it("gives HAProxy its haproxy.cfg and publishes its ports on the configured host address only", () => {

@@ -53,6 +53,20 @@ const fileText = (run: MockRun<unknown>, id: string): string => {
   if (!found) throw new Error(`no object with id ${id}`);
   return Buffer.from(reveal(found.inputs.data) as string, "base64").toString("utf8");
 };
+/** The configs (by name, less their content digest) that `after` declares anew and no longer declares. */
+function configsChanged(
+  before: MockRun<unknown>,
+  after: MockRun<unknown>,
+): { added: string[]; removed: string[] } {
+  const names = (r: MockRun<unknown>) => new Set(ofType(r, "serviceConfig:ServiceConfig").map((c) => c.name));
+  const [was, is] = [names(before), names(after)];
+  const undigested = (list: string[]) => list.map((n) => n.replace(/-[0-9a-f]{10}$/, ""));
+  return {
+    added: undigested([...is].filter((n) => !was.has(n))),
+    removed: undigested([...was].filter((n) => !is.has(n))),
+  };
+}
+
 const configAt = (run: MockRun<unknown>, serviceName: string, path: string): string => {
   const ref = service(run, serviceName).taskSpec.containerSpec.configs?.find((c) => c.fileName === path);
   if (!ref) throw new Error(`${serviceName} reads no config at ${path}`);
@@ -176,13 +190,17 @@ describe("the lab on the swarm target (mocks)", () => {
       balancers: "2",
       maxConnectionAgeSecs: "30",
     });
-    const names = (r: MockRun<unknown>) =>
-      new Set(ofType(r, "serviceConfig:ServiceConfig").map((c) => c.name));
-    const before = names(run);
-    const after = names(changed);
-    const added = [...after].filter((n) => !before.has(n));
-    const removed = [...before].filter((n) => !after.has(n));
-    expect(added.map((n) => n.replace(/-[0-9a-f]{10}$/, ""))).toEqual(["vhl-dev-agg-yaml"]);
-    expect(removed.map((n) => n.replace(/-[0-9a-f]{10}$/, ""))).toEqual(["vhl-dev-agg-yaml"]);
+    expect(configsChanged(run, changed)).toEqual({
+      added: ["vhl-dev-agg-yaml"],
+      removed: ["vhl-dev-agg-yaml"],
+    });
+  });
+
+  it("carries a changed `balance` in a new haproxy.cfg config, for the balancers only", async () => {
+    const changed = await runSwarm({ aggregators: "3", agents: "2", balancers: "2", balance: "source" });
+    expect(configsChanged(run, changed)).toEqual({ added: ["vhl-dev-lb-cfg"], removed: ["vhl-dev-lb-cfg"] });
+    expect(
+      configAt(changed, `${prefix}-balancer`, haproxyConfigPath).match(/^\s*balance source$/gm),
+    ).toHaveLength(2);
   });
 });
