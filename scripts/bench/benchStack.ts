@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectName } from "../../components/constants";
 import { docker } from "../dockerCli";
-import { freePort } from "../freePort";
+import { freeLabPorts } from "../freePort";
 import { labOutputValues, type LabOutputValues } from "../labOutputs";
 import type { LabMode } from "../labMode";
 import { upInEveryBackend } from "../labStatus";
@@ -34,11 +34,7 @@ export async function createBenchStack(
   settings: SettingChanges,
 ): Promise<BenchStack> {
   const name = `bench-${benchmark}-${crypto.randomBytes(2).toString("hex")}`;
-  const ports = {
-    vectorPort: await freePort(),
-    remoteWritePort: await freePort(),
-    statsPort: await freePort(),
-  };
+  const ports = await freeLabPorts();
   fs.writeFileSync(
     stackFile(name),
     `# Written by npm run bench (${benchmark}); removed when it ends.\nconfig: {}\n`,

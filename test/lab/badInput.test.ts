@@ -15,7 +15,7 @@ import { realHostProbe } from "../../components/hostProbe";
 import { detectLabMode, localImages } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
 import { removeLabStack } from "../../scripts/runner";
-import { freePort, repoRoot } from "../support/host";
+import { freeLabPorts, freePort, repoRoot } from "../support/host";
 
 const mode = detectLabMode(process.env, repoRoot);
 const nothing = { containers: [], networks: [], volumes: [], images: [] };
@@ -144,15 +144,8 @@ describe("the host checks in the program: refused by name before the first resou
     return output;
   }
 
-  /** Three ports free on loopback now. */
-  const freePorts = async () => ({
-    vectorPort: await freePort(),
-    remoteWritePort: await freePort(),
-    statsPort: await freePort(),
-  });
-
   it("a port another program already holds on the bind address", async () => {
-    const ports = await freePorts();
+    const ports = await freeLabPorts();
     const held = net.createServer();
     await new Promise<void>((resolve) => held.listen(ports.vectorPort, "127.0.0.1", resolve));
     try {
@@ -167,14 +160,14 @@ describe("the host checks in the program: refused by name before the first resou
 
   it("a bind address this host does not have", async () => {
     // 192.0.2.0/24 is reserved for documentation: no host has it, and nothing is sent to it.
-    const output = await upWith({ ...(await freePorts()), hostBindAddress: "192.0.2.10" });
+    const output = await upWith({ ...(await freeLabPorts()), hostBindAddress: "192.0.2.10" });
     expect(output).toMatch(
       /hostBindAddress: got "192\.0\.2\.10"; allowed: an IPv4 address of this host \(127\.0\.0\.1/,
     );
   });
 
   it("no Docker engine where DOCKER_HOST points", async () => {
-    const output = await upWith(await freePorts(), {
+    const output = await upWith(await freeLabPorts(), {
       DOCKER_HOST: "unix:///tmp/vector-ha-lab-no-engine.sock",
     });
     expect(output).toMatch(

@@ -28,7 +28,7 @@ import {
   privilegeProblems,
   refusalMatrix,
 } from "../../scripts/securityChecks";
-import { docker, freePort, repoRoot } from "../support/host";
+import { docker, freeLabPorts, repoRoot } from "../support/host";
 import { keyFingerprintLine, labCaPrivateKey, labPrivateKeys } from "../../scripts/stateSecrets";
 
 /**
@@ -167,7 +167,7 @@ describe(`the lab for real (${mode.kind} mode)`, () => {
   beforeAll(async () => {
     backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-e2e-state-"));
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lab-e2e-"));
-    [vectorPort, remoteWritePort, statsPort] = [await freePort(), await freePort(), await freePort()];
+    ({ vectorPort, remoteWritePort, statsPort } = await freeLabPorts());
     config = {
       agents: "2",
       maxAggregators: "4",

@@ -12,7 +12,7 @@ import * as path from "path";
 import { projectName } from "../../components/constants";
 import { detectLabMode } from "../../scripts/labMode";
 import { stackDockerObjects } from "../../scripts/labStatus";
-import { docker, freePort, repoRoot } from "../support/host";
+import { docker, freeLabPorts, repoRoot } from "../support/host";
 
 const labBin = path.join(repoRoot, ".lab", "cli", "bin");
 const hasLanguageHost = fs.existsSync(path.join(labBin, "pulumi-language-nodejs"));
@@ -50,11 +50,7 @@ const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
         env,
         stdio: "pipe",
       });
-      const ports = {
-        vectorPort: await freePort(),
-        remoteWritePort: await freePort(),
-        statsPort: await freePort(),
-      };
+      const ports = await freeLabPorts();
       const settings = {
         ...mode.configOverrides,
         agents: "1",

@@ -9,7 +9,7 @@ export function docker(...args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-export { freePort } from "../../scripts/freePort";
+export { freeLabPorts, freePort, freePorts } from "../../scripts/freePort";
 
 /** Runs a bash script of the repo, returning its output lines and wall time in seconds. */
 export function runScript(relativePath: string, ...args: string[]): { lines: string[]; seconds: number } {

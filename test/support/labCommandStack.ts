@@ -8,7 +8,7 @@ import * as path from "path";
 import { projectName } from "../../components/constants";
 import { detectLabMode } from "../../scripts/labMode";
 import { removeLabStack } from "../../scripts/runner";
-import { docker, freePort, repoRoot } from "./host";
+import { docker, freeLabPorts, repoRoot } from "./host";
 
 export const labStackFile = (stackName: string): string => path.join(repoRoot, `Pulumi.${stackName}.yaml`);
 
@@ -18,11 +18,7 @@ export async function writeLabStackFile(
   writer: string,
   settings: Record<string, number>,
 ): Promise<void> {
-  const ports = {
-    vectorPort: await freePort(),
-    remoteWritePort: await freePort(),
-    statsPort: await freePort(),
-  };
+  const ports = await freeLabPorts();
   const lines = Object.entries({ ...settings, ...ports }).map(
     ([key, value]) => `  ${projectName}:${key}: ${value}`,
   );

@@ -30,7 +30,7 @@ import {
 } from "../../components/vectorConfig";
 import { checkpointPath, type Checkpoint } from "../standins/vector/src/fileSource";
 import { clientTlsOptions } from "../standins/vector/src/tls";
-import { freePort } from "../support/host";
+import { freePorts } from "../support/host";
 import { makeCa, makeLeaf } from "../../scripts/throwawayCerts";
 
 jest.setTimeout(60_000);
@@ -291,10 +291,7 @@ beforeAll(async () => {
   makeCa(work, "other-ca");
   makeLeaf(work, "other-ca", "intruder", "subjectAltName=DNS:intruder\nextendedKeyUsage=clientAuth\n");
 
-  ports.vector = await freePort();
-  ports.remoteWrite = await freePort();
-  ports.api = await freePort();
-  ports.exporter = await freePort();
+  [ports.vector, ports.remoteWrite, ports.api, ports.exporter] = await freePorts(4);
 
   const aggregatorDataDir = file("aggregator-data");
   const aggregator = rewrite(
