@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderHaproxyConfig } from "../../components/haproxyConfig";
 import { parseBackendServers, parseServerChecks } from "../../scripts/haproxyStats";
+import { balancerServerChecks, balancerServers } from "../../scripts/labStatus";
 import { freePorts } from "../support/host";
 
 /** How long HAProxy may take to answer, and to mark a refused server DOWN (`inter 100ms fall 1`). */
@@ -25,22 +26,22 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
       : `haproxy exited (${haproxy.exitCode ?? haproxy.signalCode}): ${haproxyStderr.trim() || "<no output>"}`;
 
   /**
-   * Polls the stats CSV until `done` holds of what `parse` makes of it. Each request and the whole wait
-   * are bounded; a timeout says what was seen last, and HAProxy's own words if it exited.
+   * Reads HAProxy's stats page until `done` holds of what `read` made of it. Each request and the whole
+   * wait are bounded; a timeout says what was seen last, and HAProxy's own words if it exited.
    */
-  async function statsUntil<T>(parse: (csv: string) => T, done: (parsed: T) => boolean): Promise<T> {
+  async function statsUntil<T>(
+    read: (statsUrl: string, timeoutMs: number) => Promise<T>,
+    done: (seen: T) => boolean,
+  ): Promise<T> {
     const deadline = Date.now() + settleBoundMs;
-    let last: string = "no answer yet";
+    let last = "no answer yet";
     while (Date.now() < deadline) {
       const exited = exitReason();
       if (exited) throw new Error(exited);
       try {
-        const response = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, {
-          signal: AbortSignal.timeout(1000),
-        });
-        const parsed = parse(await response.text());
-        if (done(parsed)) return parsed;
-        last = JSON.stringify(parsed);
+        const seen = await read(`http://127.0.0.1:${statsPort}/stats`, 1000);
+        if (done(seen)) return seen;
+        last = JSON.stringify(seen);
       } catch (error) {
         last = String(error); // HAProxy still starting
       }
@@ -51,7 +52,7 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
     );
   }
 
-  /** Starts HAProxy on this config; resolves once it runs, rejects with its words if it exits at once. */
+  /** Starts HAProxy on this config; resolves once its stats page answers, else fails with its words. */
   async function startHaproxy(config: string): Promise<void> {
     fs.writeFileSync(path.join(dir, "haproxy.cfg"), config);
     haproxyStderr = "";
@@ -59,11 +60,8 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
       stdio: ["ignore", "ignore", "pipe"],
     });
     haproxy.stderr?.on("data", (chunk) => (haproxyStderr += chunk));
-    await new Promise<void>((resolve, reject) => {
-      haproxy.once("error", reject);
-      haproxy.once("exit", () => reject(new Error(exitReason())));
-      haproxy.once("spawn", () => setTimeout(resolve, 300));
-    });
+    haproxy.on("error", (error) => (haproxyStderr += `could not start haproxy: ${error.message}`));
+    await statsUntil(balancerServers, () => true);
   }
 
   beforeAll(async () => {
@@ -112,7 +110,7 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
     "lists servers with address and state, leaving out unused server-template slots",
     async () => {
       const servers = await statsUntil(
-        parseBackendServers,
+        balancerServers,
         (seen) => seen.find((s) => s.server === "dead")?.status === "DOWN",
       );
       expect(
@@ -135,7 +133,7 @@ describe("reading HAProxy's view of the backends from a real HAProxy's stats CSV
     "reads each server's check counters: DOWN transitions, failed checks, the last check",
     async () => {
       const checks = await statsUntil(
-        parseServerChecks,
+        balancerServerChecks,
         (seen) => (seen.find((s) => s.server === "dead")?.downTransitions ?? 0) > 0,
       );
       const alive = checks.find((s) => s.server === "alive");
